@@ -1,0 +1,99 @@
+import { transaction } from "./idb.js";
+import { nowIso } from "./ids.js";
+
+// Submitted applications waiting for the server, and the receipts it gave back.
+// States: "queued" (will be sent), "attention" (the server said no: the person must act),
+// "signin" (needs a signed-in worker), "sent" (the server has it; answers are erased).
+// Nothing here deletes an application the server has not confirmed.
+export class Outbox {
+  constructor(db) {
+    this.db = db;
+  }
+
+  all() {
+    return transaction(this.db, ["outbox"], "readonly", (tx) => tx.objectStore("outbox").getAll()).then(
+      (items) => items.sort((a, b) => a.queued_at.localeCompare(b.queued_at)),
+    );
+  }
+
+  get(id) {
+    return transaction(this.db, ["outbox"], "readonly", (tx) => tx.objectStore("outbox").get(id));
+  }
+
+  // Move a finished draft into the outbox in one transaction, so it is never in neither.
+  submitDraft(draft, client) {
+    const item = {
+      id: draft.id,
+      form_version: draft.form_version,
+      answers: draft.answers,
+      client,
+      state: "queued",
+      queued_at: nowIso(),
+      attempts: 0,
+    };
+    return transaction(this.db, ["drafts", "outbox", "meta"], "readwrite", (tx) => {
+      tx.objectStore("outbox").put(item);
+      tx.objectStore("drafts").delete(draft.id);
+      tx.objectStore("meta").delete("currentDraft");
+      return item;
+    });
+  }
+
+  // Apply `change(item)` to the stored item, if it is still there.
+  update(id, change) {
+    return transaction(this.db, ["outbox"], "readwrite", (tx) => {
+      const store = tx.objectStore("outbox");
+      const request = store.get(id);
+      request.onsuccess = () => {
+        if (request.result) store.put(change(request.result));
+      };
+    });
+  }
+
+  markSent(id, receipt) {
+    return this.update(id, (item) => ({
+      id: item.id,
+      form_version: item.form_version,
+      state: "sent",
+      queued_at: item.queued_at,
+      receipt_code: receipt.receipt_code,
+      received_at: receipt.received_at,
+    }));
+  }
+
+  markProblem(id, state, status, problem) {
+    return this.update(id, (item) => ({
+      ...item,
+      state,
+      attempts: item.attempts + 1,
+      last_attempt_at: nowIso(),
+      problem: { status, title: problem.title || "", errors: problem.errors || [], slug: (problem.type || "").split(":").pop() },
+    }));
+  }
+
+  noteAttempt(id, reason) {
+    return this.update(id, (item) => ({ ...item, attempts: item.attempts + 1, last_attempt_at: nowIso(), last_error: reason }));
+  }
+
+  // Take an application that needs attention back into the form, keeping its id.
+  reopen(id) {
+    return transaction(this.db, ["drafts", "outbox", "meta"], "readwrite", (tx) => {
+      const outbox = tx.objectStore("outbox");
+      const request = outbox.get(id);
+      request.onsuccess = () => {
+        const item = request.result;
+        if (!item || item.state === "sent") return;
+        tx.objectStore("drafts").put({
+          id: item.id,
+          form_version: item.form_version,
+          answers: item.answers,
+          started_at: (item.client && item.client.started_at) || item.queued_at,
+          updated_at: nowIso(),
+          errors: (item.problem && item.problem.errors) || [],
+        });
+        tx.objectStore("meta").put(item.id, "currentDraft");
+        outbox.delete(id);
+      };
+    });
+  }
+}

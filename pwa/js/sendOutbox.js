@@ -1,0 +1,81 @@
+// Send every queued application, one at a time, and record what the server said.
+// Runs in the page and in the service worker (Background Sync); a Web Lock keeps two
+// copies from sending at once, and the server's idempotency makes a double send harmless.
+const ENDPOINT = "/api/applications";
+const TIMEOUT_MS = 30000;
+
+async function post(item) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
+  try {
+    return await fetch(ENDPOINT, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "Idempotency-Key": item.id },
+      body: JSON.stringify({ id: item.id, form_version: item.form_version, answers: item.answers, client: item.client }),
+      credentials: "same-origin",
+      cache: "no-store",
+      signal: controller.signal,
+    });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function readJson(response) {
+  try {
+    return await response.json();
+  } catch (error) {
+    return {};
+  }
+}
+
+async function sendQueued(outbox) {
+  const result = { sent: 0, attention: 0, retryAfter: null, failed: false };
+  const items = (await outbox.all()).filter((item) => item.state === "queued");
+  for (const item of items) {
+    let response;
+    try {
+      response = await post(item);
+    } catch (error) {
+      // offline, timed out or the connection dropped: try again later, stop for now
+      await outbox.noteAttempt(item.id, "offline");
+      result.failed = true;
+      break;
+    }
+    const status = response.status;
+    if (status === 200 || status === 201) {
+      await outbox.markSent(item.id, await readJson(response));
+      result.sent++;
+    } else if (status === 401 || status === 403) {
+      await outbox.markProblem(item.id, "signin", status, await readJson(response));
+      result.attention++;
+    } else if (status === 429 || status >= 500 || status === 408) {
+      await outbox.noteAttempt(item.id, "busy");
+      const wait = Number(response.headers.get("Retry-After"));
+      result.retryAfter = Number.isFinite(wait) && wait > 0 ? wait : null;
+      result.failed = true;
+      break;
+    } else {
+      // 400, 409, 413, 422 and anything unexpected: keep it and ask the person to look
+      await outbox.markProblem(item.id, "attention", status, await readJson(response));
+      result.attention++;
+    }
+  }
+  return result;
+}
+
+export function sendOutbox(outbox) {
+  if (self.navigator && navigator.locks) {
+    return navigator.locks.request("youthjobs-outbox", () => sendQueued(outbox));
+  }
+  return sendQueued(outbox);
+}
+
+// Tell every open page that the outbox changed (e.g. the worker sent something).
+export function announceOutboxChange() {
+  if (self.BroadcastChannel) {
+    const channel = new BroadcastChannel("youthjobs-outbox");
+    channel.postMessage("changed");
+    channel.close();
+  }
+}

@@ -1,0 +1,86 @@
+"""The public JSON API: the form definition and the submission endpoint."""
+
+from __future__ import annotations
+
+import json
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from .i18n import pick_language
+from .problems import Problem
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, or a 413 problem as soon as it passes ``limit`` bytes."""
+    declared = request.headers.get("content-length")
+    too_large = Problem(413, "too-large", "The submission is too large",
+                        f"A submission can be at most {limit // 1024} KB.")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def check_rate(request: Request, scope: str) -> None:
+    """429 with Retry-After once this client has used up its allowance for ``scope``."""
+    limiter = request.app.state.rate_limiter
+    wait = await run_in_threadpool(limiter.hit, f"{scope}:{client_address(request)}")
+    if wait is not None:
+        problem = Problem(429, "rate-limited", "Too many submissions from this connection",
+                          f"Wait {wait} seconds, then try again. Nothing was lost.")
+        problem.headers["Retry-After"] = str(wait)
+        raise problem
+
+
+def request_language(request: Request, requested: str | None = None) -> str:
+    program = request.app.state.program
+    available = list(program.languages)
+    if requested in available:
+        return requested
+    return pick_language(request.headers.get("accept-language"), available, program.default_language)
+
+
+async def get_form(request: Request) -> Response:
+    form = request.app.state.program.form
+    etag = f'"{form.version}"'
+    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    return JSONResponse(form.to_json(), headers=headers)
+
+
+async def post_application(request: Request) -> Response:
+    await check_rate(request, "submit")
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/json":
+        raise Problem(415, "unsupported-media-type", "Send the application as JSON",
+                      "Use Content-Type: application/json.")
+    body = await read_body(request, request.app.state.settings.max_body_bytes)
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise Problem(400, "malformed-json", "The submission is not valid JSON") from None
+    client = payload.get("client") if isinstance(payload, dict) else None
+    lang = request_language(request, client.get("language") if isinstance(client, dict) else None)
+    status, receipt = await run_in_threadpool(
+        request.app.state.submissions.submit, payload, request.headers.get("idempotency-key"), lang
+    )
+    return JSONResponse(receipt.to_json(), status_code=status, headers={"Cache-Control": "no-store"})
+
+
+routes = [
+    Route("/api/form", get_form, methods=["GET"]),
+    Route("/api/applications", post_application, methods=["POST"]),
+]

@@ -1,0 +1,97 @@
+"""The application factory: ``create_app(settings)``; ``server.app:app`` for ASGI servers."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from . import api, offline, pages
+from .assets import Assets
+from .db import DatabaseNotReady, check_ready, make_engine
+from .form_versions import FormVersions
+from .pages import Renderer, make_templates
+from .problems import Problem, problem_handler
+from .program import load_program
+from .ratelimit import RateLimiter
+from .security import SecurityHeaders
+from .settings import Settings
+from .submissions import Submissions
+
+log = logging.getLogger("youthjobs")
+
+
+def theme_css(program) -> str:
+    return f":root{{--brand:{program.theme_color};--background:{program.background_color}}}\n"
+
+
+async def healthz(request: Request) -> Response:
+    return PlainTextResponse("ok", headers={"Cache-Control": "no-store"})
+
+
+async def http_error(request: Request, exc: HTTPException) -> Response:
+    body = {"type": "about:blank", "title": exc.detail, "status": exc.status_code}
+    return JSONResponse(body, status_code=exc.status_code, media_type="application/problem+json",
+                        headers=getattr(exc, "headers", None))
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    body = {"type": "about:blank", "title": "Something went wrong on the server. Nothing you sent was lost: try again.",
+            "status": 500}
+    return JSONResponse(body, status_code=500, media_type="application/problem+json")
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """Build the app: load the program file, build assets, wire routes and middleware."""
+    settings = settings or Settings.from_env()
+    program = load_program(settings.program_file)
+    engine = make_engine(settings.database_url)
+    assets = Assets(settings.assets_dir, theme_css(program))
+    renderer = Renderer(make_templates(), program, assets.url)
+    forms = FormVersions(engine, program.form)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette):
+        try:
+            check_ready(engine)
+        except DatabaseNotReady as exc:
+            log.error("youthjobs cannot start: %s", exc)
+            raise
+        forms.register_current()
+        yield
+        engine.dispose()
+
+    app = Starlette(
+        debug=settings.debug,
+        routes=[Route("/healthz", healthz), *pages.routes, *api.routes, *offline.routes],
+        middleware=[Middleware(SecurityHeaders), Middleware(GZipMiddleware, minimum_size=600)],
+        exception_handlers={Problem: problem_handler, HTTPException: http_error, 500: server_error},
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.program = program
+    app.state.engine = engine
+    app.state.assets = assets
+    app.state.renderer = renderer
+    app.state.forms = forms
+    app.state.submissions = Submissions(engine, forms)
+    app.state.rate_limiter = RateLimiter(engine, settings.rate_limit)
+    app.state.offline = offline.OfflineShell(program, assets, renderer.apply_page)
+    return app
+
+
+def __getattr__(name: str):
+    # ``server.app:app`` is built on first access, from the environment, so importing
+    # this module (as the tests do) has no side effects
+    if name == "app":
+        global app
+        app = create_app()
+        return app
+    raise AttributeError(name)

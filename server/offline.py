@@ -1,0 +1,102 @@
+"""What makes the app work offline: the web app manifest, the service worker script
+with its precache list, and the content-hashed assets it precaches."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from .assets import Assets
+from .i18n import localized
+from .program import Program
+
+# a fixed id for the page rendered only to compute its revision
+_PLACEHOLDER_ID = "00000000-0000-4000-8000-000000000000"
+# navigations to these paths are answered with the cached application page
+NAVIGATION_PATHS = ["/", "/apply"]
+
+
+def _digest(*parts: str | bytes) -> str:
+    sha = hashlib.sha256()
+    for part in parts:
+        sha.update(part.encode() if isinstance(part, str) else part)
+    return sha.hexdigest()[:16]
+
+
+def web_app_manifest(program: Program, assets: Assets) -> dict:
+    lang = program.default_language
+    return {
+        "id": "/apply",
+        "name": localized(program.raw["name"], lang),
+        "short_name": localized(program.raw.get("short_name") or program.raw["name"], lang),
+        "description": localized(program.raw.get("description"), lang),
+        "lang": lang,
+        "start_url": "/apply",
+        "scope": "/",
+        "display": "standalone",
+        "theme_color": program.theme_color,
+        "background_color": program.background_color,
+        "icons": [
+            {"src": assets.url("icon-192.png"), "sizes": "192x192", "type": "image/png"},
+            {"src": assets.url("icon-512.png"), "sizes": "512x512", "type": "image/png"},
+            {"src": assets.url("maskable-512.png"), "sizes": "512x512", "type": "image/png", "purpose": "maskable"},
+            {"src": assets.url("icon.svg"), "sizes": "any", "type": "image/svg+xml"},
+        ],
+    }
+
+
+class OfflineShell:
+    """The manifest and service worker for one build of the app."""
+
+    def __init__(self, program: Program, assets: Assets, render_page):
+        self.assets = assets
+        self.manifest = json.dumps(web_app_manifest(program, assets), ensure_ascii=False).encode()
+        pages = "".join(render_page(lang, _PLACEHOLDER_ID) for lang in program.languages)
+        self.precache = [
+            {"url": "/apply", "revision": _digest(pages)},
+            {"url": "/manifest.webmanifest", "revision": _digest(self.manifest)},
+            *({"url": url, "revision": None} for url in sorted(assets.urls.values())),
+        ]
+        self.build = _digest(json.dumps(self.precache), assets.worker_source)
+        self.worker = (
+            f"const PRECACHE={json.dumps(self.precache)};\n"
+            f"const BUILD={json.dumps(self.build)};\n"
+            f"const NAVIGATION_PATHS={json.dumps(NAVIGATION_PATHS)};\n"
+            + assets.worker_source
+        ).encode()
+
+
+async def service_worker(request: Request) -> Response:
+    shell: OfflineShell = request.app.state.offline
+    return Response(shell.worker, media_type="text/javascript; charset=utf-8",
+                    headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/"})
+
+
+async def manifest(request: Request) -> Response:
+    shell: OfflineShell = request.app.state.offline
+    return Response(shell.manifest, media_type="application/manifest+json", headers={"Cache-Control": "no-cache"})
+
+
+async def asset(request: Request) -> Response:
+    """A content-hashed file: cached forever, sent pre-compressed when the browser allows."""
+    found = request.app.state.assets.files.get(request.path_params["name"])
+    if found is None:
+        return JSONResponse({"title": "Not found", "status": 404}, status_code=404,
+                            media_type="application/problem+json")
+    headers = {"Cache-Control": "public, max-age=31536000, immutable", "ETag": found.etag, "Vary": "Accept-Encoding"}
+    if request.headers.get("if-none-match") == found.etag:
+        return Response(status_code=304, headers=headers)
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        return Response(found.gzipped, media_type=found.content_type, headers={**headers, "Content-Encoding": "gzip"})
+    return Response(found.body, media_type=found.content_type, headers=headers)
+
+
+routes = [
+    Route("/sw.js", service_worker, methods=["GET"]),
+    Route("/manifest.webmanifest", manifest, methods=["GET"]),
+    Route("/assets/{name:str}", asset, methods=["GET"]),
+]

@@ -1,0 +1,157 @@
+"""HTML pages: the application form (works without JavaScript) and its receipt."""
+
+from __future__ import annotations
+
+import uuid
+from urllib.parse import parse_qsl
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from .api import check_rate, read_body, request_language
+from .client_messages import client_messages
+from .i18n import gettext_for, localized
+from .problems import Problem
+from .program import FormDefinition, Program
+from .settings import ROOT
+
+RTL_LANGUAGES = {"ar", "fa", "he", "ur"}
+
+
+def make_templates() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(str(ROOT / "templates")),
+        autoescape=select_autoescape(default=True),
+        trim_blocks=False,
+    )
+
+
+class Renderer:
+    """Renders templates with the program, language and asset URLs filled in."""
+
+    def __init__(self, templates: Environment, program: Program, asset_url):
+        self.templates = templates
+        self.program = program
+        self.asset_url = asset_url
+
+    def render(self, name: str, lang: str, **context) -> str:
+        gettext = gettext_for(lang)
+
+        def _(text: str, **values) -> str:
+            translated = gettext(text)
+            return translated % values if values else translated
+
+        return self.templates.get_template(name).render(
+            program=self.program,
+            lang=lang,
+            text_direction="rtl" if lang.split("-")[0] in RTL_LANGUAGES else "ltr",
+            t=lambda text: localized(text, lang, self.program.default_language),
+            _=_,
+            asset=self.asset_url,
+            **context,
+        )
+
+    def apply_page(self, lang: str, application_id: str, answers=None, errors=None) -> str:
+        form = self.program.form
+        errors = errors or []
+        return self.render(
+            "apply.html",
+            lang,
+            form=form,
+            application_id=application_id,
+            answers=answers or {},
+            errors={e.field: e.message for e in errors},
+            error_list=errors,
+            client_messages=client_messages(lang),
+        )
+
+
+def answers_from_form(form: FormDefinition, data) -> dict:
+    """Read a plain HTML form post into an answers object, by the schema's types."""
+    answers: dict = {}
+    for name in data.keys():
+        if name.startswith("_"):
+            continue
+        kind = form.property_schema(name).get("type", "string")
+        values = [v.strip() for v in data.getlist(name) if isinstance(v, str) and v.strip()]
+        if kind == "array":
+            if values:
+                answers[name] = values
+        elif values:
+            answers[name] = _coerce(values[-1], kind)
+    return answers
+
+
+def _coerce(text: str, kind: str):
+    try:
+        if kind == "integer":
+            return int(text)
+        if kind == "number":
+            return float(text)
+    except ValueError:
+        return text  # left as typed, so validation explains what is wrong
+    if kind == "boolean":
+        return text in ("true", "on", "yes")
+    return text
+
+
+def _html(body: str, status: int = 200) -> HTMLResponse:
+    return HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-cache"})
+
+
+async def home(request: Request) -> Response:
+    return RedirectResponse("/apply", status_code=302)
+
+
+async def apply_form(request: Request) -> Response:
+    lang = request_language(request)
+    body = request.app.state.renderer.apply_page(lang, str(uuid.uuid4()))
+    return _html(body)
+
+
+async def apply_submit(request: Request) -> Response:
+    """The no-JavaScript path: a plain form post, answered with the receipt or the errors."""
+    state = request.app.state
+    renderer: Renderer = state.renderer
+    lang = request_language(request)
+    form = state.program.form
+    try:
+        await check_rate(request, "submit")
+        data = await _read_form(request, state.settings.max_body_bytes)
+        answers = answers_from_form(form, data)
+        payload = {"id": data.get("_id", ""), "form_version": data.get("_form_version", ""), "answers": answers}
+        _status, receipt = await run_in_threadpool(state.submissions.submit, payload, payload["id"], lang)
+    except Problem as problem:
+        if problem.slug == "invalid-answers":
+            errors = form.validate(answers, lang)
+            return _html(renderer.apply_page(lang, payload["id"], answers=answers, errors=errors), 400)
+        response = _html(renderer.render("problem.html", lang, title=problem.title, detail=problem.detail),
+                         problem.status)
+        response.headers.update(problem.headers)
+        return response
+    page = renderer.render("received.html", lang, receipt=receipt)
+    return HTMLResponse(page, headers={"Cache-Control": "no-store"})
+
+
+async def _read_form(request: Request, limit: int) -> FormData:
+    """A URL-encoded form post, size-limited like the JSON API."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/x-www-form-urlencoded":
+        raise Problem(415, "unsupported-media-type", "This form can only be sent from the application page")
+    body = await read_body(request, limit)
+    try:
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=500, strict_parsing=False)
+    except (UnicodeDecodeError, ValueError):
+        raise Problem(400, "malformed-form", "The form could not be read") from None
+    return FormData(pairs)
+
+
+routes = [
+    Route("/", home, methods=["GET"]),
+    Route("/apply", apply_form, methods=["GET"]),
+    Route("/apply", apply_submit, methods=["POST"]),
+]

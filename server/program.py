@@ -1,0 +1,171 @@
+"""The program file: the city's questions, labels, languages and branding.
+
+A program file is JSON. Its ``form`` section holds a JSON Schema (2020-12) for the
+answers plus the layout (steps, field order, widgets, labels, error messages). The form
+version is a hash of that section, so any change to the questions gives a new version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+
+from .i18n import localized
+from .validation import FieldError, field_errors
+
+WIDGETS = {"text", "date", "tel", "email", "number", "textarea", "radios", "checkboxes", "select"}
+
+
+class ProgramError(ValueError):
+    """The program file cannot be used; the message says where and why."""
+
+
+def canonical_json(value: Any) -> bytes:
+    """One byte string per JSON value: sorted keys, no spaces, UTF-8."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+@dataclass(frozen=True)
+class FormDefinition:
+    """One version of the application form: schema plus layout."""
+
+    program_id: str
+    definition: dict
+
+    @cached_property
+    def version(self) -> str:
+        return hashlib.sha256(canonical_json(self.definition)).hexdigest()[:12]
+
+    @property
+    def schema(self) -> dict:
+        return self.definition["schema"]
+
+    @property
+    def steps(self) -> list[dict]:
+        return self.definition["steps"]
+
+    @property
+    def fields(self) -> dict[str, dict]:
+        return self.definition["fields"]
+
+    @property
+    def default_language(self) -> str:
+        return self.definition.get("default_language", "en")
+
+    @cached_property
+    def field_order(self) -> list[str]:
+        return [name for step in self.steps for name in step["fields"]]
+
+    @cached_property
+    def _validator(self) -> Draft202012Validator:
+        return Draft202012Validator(self.schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+    def property_schema(self, name: str) -> dict:
+        return self.schema.get("properties", {}).get(name, {})
+
+    def is_required(self, name: str) -> bool:
+        return name in self.schema.get("required", [])
+
+    def options(self, name: str, lang: str) -> list[tuple[str, str]]:
+        """(value, label) pairs for a choice field, in the program file's order."""
+        labels = self.fields[name].get("options", {})
+        return [(value, localized(label, lang, self.default_language)) for value, label in labels.items()]
+
+    def label(self, name: str, lang: str) -> str:
+        return localized(self.fields[name]["label"], lang, self.default_language)
+
+    def validate(self, answers: Any, lang: str) -> list[FieldError]:
+        """Every problem with ``answers``, at most one per field, in form order."""
+        return field_errors(self, answers, lang)
+
+    def to_json(self) -> dict:
+        """The definition as served at ``GET /api/form``."""
+        return {"id": self.program_id, "version": self.version, **self.definition}
+
+    def check(self) -> None:
+        """Raise ProgramError unless schema and layout agree with each other."""
+        try:
+            Draft202012Validator.check_schema(self.schema)
+        except SchemaError as exc:
+            raise ProgramError(f"form.schema is not a valid JSON Schema: {exc.message}") from None
+        if self.schema.get("$schema") != "https://json-schema.org/draft/2020-12/schema":
+            raise ProgramError("form.schema must declare $schema draft 2020-12")
+        if self.schema.get("additionalProperties") is not False:
+            raise ProgramError("form.schema must set additionalProperties to false")
+        properties = set(self.schema.get("properties", {}))
+        laid_out = self.field_order
+        if len(laid_out) != len(set(laid_out)):
+            raise ProgramError("a field appears in more than one step")
+        if set(laid_out) != properties:
+            missing = sorted(properties - set(laid_out))
+            extra = sorted(set(laid_out) - properties)
+            raise ProgramError(f"steps and schema disagree: not in any step {missing}, not in schema {extra}")
+        for name in laid_out:
+            spec = self.fields.get(name)
+            if not spec or "label" not in spec:
+                raise ProgramError(f"form.fields.{name} needs a label")
+            if spec.get("widget", "text") not in WIDGETS:
+                raise ProgramError(f"form.fields.{name}: unknown widget {spec.get('widget')!r}")
+        examples = self.schema.get("examples") or []
+        if not examples:
+            raise ProgramError("form.schema needs at least one complete valid application in examples")
+        for index, example in enumerate(examples):
+            problems = self.validate(example, self.default_language)
+            if problems:
+                raise ProgramError(f"form.schema.examples[{index}] is not valid: {problems[0].message}")
+
+
+@dataclass(frozen=True)
+class Program:
+    """A city's program: its name, branding, languages and current form."""
+
+    raw: dict
+    form: FormDefinition
+
+    @property
+    def id(self) -> str:
+        return self.raw["id"]
+
+    @property
+    def default_language(self) -> str:
+        return self.raw.get("default_language", "en")
+
+    @property
+    def languages(self) -> dict[str, str]:
+        return self.raw.get("languages", {"en": "English"})
+
+    def text(self, key: str, lang: str) -> str:
+        return localized(self.raw.get(key), lang, self.default_language)
+
+    @property
+    def theme_color(self) -> str:
+        return self.raw.get("theme_color", "#1d4f91")
+
+    @property
+    def background_color(self) -> str:
+        return self.raw.get("background_color", "#ffffff")
+
+
+def load_program(path: Path) -> Program:
+    """Read and check a program file; raise ProgramError with a clear message."""
+    try:
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ProgramError(f"program file {path} does not exist") from None
+    except json.JSONDecodeError as exc:
+        raise ProgramError(f"program file {path} is not valid JSON: {exc}") from None
+    for key in ("id", "name", "form"):
+        if key not in raw:
+            raise ProgramError(f"program file {path} has no {key!r}")
+    definition = dict(raw["form"])
+    definition.setdefault("default_language", raw.get("default_language", "en"))
+    form = FormDefinition(program_id=raw["id"], definition=definition)
+    form.check()
+    return Program(raw=raw, form=form)

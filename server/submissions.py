@@ -1,0 +1,188 @@
+"""Storing applications exactly once, whatever the network made the client do.
+
+The client makes the id when the draft starts and sends it with every attempt; the
+database's primary key on that id, plus a hash of the canonical content, decide whether
+an attempt is a first receipt (201), a replay (200) or a conflicting reuse (422).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from jsonschema import Draft202012Validator
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+
+from .db import session
+from .form_versions import FormVersions
+from .i18n import gettext_for
+from .models import Application, Tombstone, utcnow
+from .problems import Problem
+from .program import canonical_json
+from .receipts import receipt_code
+
+ENVELOPE_SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["id", "form_version"],
+    "properties": {
+        "id": {"type": "string", "minLength": 32, "maxLength": 36},
+        "form_version": {"type": "string", "pattern": "^[0-9a-f]{6,32}$"},
+        "answers": {"type": "object"},
+        "sealed": {"type": "object"},
+        "client": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "started_at": {"type": "string", "maxLength": 40},
+                "filled_at": {"type": "string", "maxLength": 40},
+                "language": {"type": "string", "maxLength": 16},
+                "app_version": {"type": "string", "maxLength": 64},
+            },
+        },
+    },
+    "oneOf": [{"required": ["answers"]}, {"required": ["sealed"]}],
+}
+_envelope = Draft202012Validator(ENVELOPE_SCHEMA)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    id: str
+    receipt_code: str
+    received_at: datetime
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id,
+            "receipt_code": self.receipt_code,
+            "received_at": _utc(self.received_at).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+
+
+def _utc(moment: datetime) -> datetime:
+    # SQLite hands timestamps back without a zone; everything is stored in UTC
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def content_hash(form_version: str, answers: dict) -> str:
+    return hashlib.sha256(canonical_json({"form_version": form_version, "answers": answers})).hexdigest()
+
+
+def _timestamp(text: str | None, name: str) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise Problem(400, "invalid-submission", "The submission is not in the expected format",
+                      errors=[{"field": f"client.{name}", "message": "must be an ISO 8601 date and time"}]) from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def parse_id(idempotency_key: str | None, body_id: str) -> str:
+    """The canonical application id; 400 unless header and body agree on one UUID."""
+    if not idempotency_key:
+        raise Problem(400, "missing-idempotency-key", "The Idempotency-Key header is missing",
+                      "Send the application's id in the Idempotency-Key header.")
+    try:
+        key = uuid.UUID(idempotency_key.strip())
+        application_id = uuid.UUID(body_id)
+    except ValueError:
+        raise Problem(400, "malformed-idempotency-key", "The application id is not a valid UUID") from None
+    if key != application_id:
+        raise Problem(400, "idempotency-key-mismatch", "The Idempotency-Key header does not match the application id")
+    return str(application_id)
+
+
+class Submissions:
+    """Validates and stores submissions; every outcome is a Receipt or a Problem."""
+
+    def __init__(self, engine: Engine, forms: FormVersions):
+        self.engine = engine
+        self.forms = forms
+
+    def submit(self, payload, idempotency_key: str | None, lang: str, channel: str = "self") -> tuple[int, Receipt]:
+        """Store ``payload`` once; return (201, receipt) or (200, receipt) for a replay."""
+        self._check_envelope(payload)
+        application_id = parse_id(idempotency_key, payload["id"])
+        if "sealed" in payload:
+            raise Problem(400, "sealed-needs-device", "Sealed applications are accepted only from an enrolled outreach device")
+        form_version, answers = payload["form_version"], payload["answers"]
+        digest = content_hash(form_version, answers)
+        client = payload.get("client", {})
+
+        with session(self.engine) as db:
+            existing = db.get(Application, application_id)
+            if existing is not None:
+                return 200, self._replay(existing, digest)
+            if db.get(Tombstone, application_id) is not None:
+                raise Problem(409, "withdrawn", "This application was withdrawn or deleted and cannot be sent again")
+
+        form = self.forms.get(form_version)
+        if form is None:
+            raise Problem(400, "unknown-form-version", "This application was filled in on a form this server does not know",
+                          "Open the application again to load the current form, then send it.")
+        errors = form.validate(answers, lang)
+        if errors:
+            _ = gettext_for(lang)
+            raise Problem(400, "invalid-answers", _("Some answers need to be fixed"),
+                          errors=[error.to_json() for error in errors])
+
+        received_at = utcnow().replace(microsecond=0)
+        row = Application(
+            id=application_id,
+            receipt_code=receipt_code(application_id),
+            form_version=form_version,
+            answers=answers,
+            content_hash=digest,
+            channel=channel,
+            language=lang,
+            client=client,
+            filled_at=_timestamp(client.get("filled_at"), "filled_at"),
+            received_at=received_at,
+        )
+        with session(self.engine) as db:
+            db.add(row)
+            try:
+                db.commit()
+            except IntegrityError:
+                # another attempt with this id won the race: decide against what it stored
+                db.rollback()
+                existing = db.get(Application, application_id)
+                if existing is None:
+                    raise
+                return 200, self._replay(existing, digest)
+        return 201, Receipt(row.id, row.receipt_code, received_at)
+
+    @staticmethod
+    def _replay(existing: Application, digest: str) -> Receipt:
+        if existing.content_hash != digest:
+            raise Problem(422, "id-reused", "An application with this id was already received with different answers",
+                          "Nothing was changed. Contact the program if your answers need correcting.")
+        return Receipt(existing.id, existing.receipt_code, existing.received_at)
+
+    @staticmethod
+    def _check_envelope(payload) -> None:
+        problems = sorted(_envelope.iter_errors(payload), key=lambda e: list(e.absolute_path))
+        if problems:
+            raise Problem(400, "invalid-submission", "The submission is not in the expected format",
+                          errors=[{"field": ".".join(map(str, e.absolute_path)) or "_body", "message": e.message[:200]}
+                                  for e in problems])
+
+
+def withdraw(engine: Engine, application_id: str, reason: str = "withdrawn") -> bool:
+    """Delete one application's data, leaving a tombstone so no device can send it again."""
+    application_id = str(uuid.UUID(application_id))
+    with session(engine) as db:
+        row = db.get(Application, application_id)
+        if row is not None:
+            db.delete(row)
+        if db.get(Tombstone, application_id) is None:
+            db.add(Tombstone(id=application_id, reason=reason))
+        db.commit()
+    return row is not None
