@@ -14,8 +14,6 @@ from .assets import Assets
 from .i18n import localized
 from .program import Program
 
-# a fixed id for the page rendered only to compute its revision
-_PLACEHOLDER_ID = "00000000-0000-4000-8000-000000000000"
 # navigations to these paths are answered with the cached application page
 NAVIGATION_PATHS = ["/", "/apply"]
 
@@ -55,7 +53,7 @@ class OfflineShell:
     def __init__(self, program: Program, assets: Assets, render_page):
         self.assets = assets
         self.manifest = json.dumps(web_app_manifest(program, assets), ensure_ascii=False).encode()
-        pages = "".join(render_page(lang, _PLACEHOLDER_ID) for lang in program.languages)
+        pages = "".join(render_page(lang) for lang in program.languages)
         self.precache = [
             {"url": "/apply", "revision": _digest(pages)},
             {"url": "/manifest.webmanifest", "revision": _digest(self.manifest)},

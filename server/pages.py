@@ -16,7 +16,7 @@ from .api import check_rate, read_body, request_language
 from .client_messages import client_messages
 from .i18n import gettext_for, localized
 from .problems import Problem
-from .program import FormDefinition, Program
+from .program import FormDefinition, Program, canonical_json
 from .settings import ROOT
 
 RTL_LANGUAGES = {"ar", "fa", "he", "ur"}
@@ -55,19 +55,27 @@ class Renderer:
             **context,
         )
 
-    def apply_page(self, lang: str, application_id: str, answers=None, errors=None) -> str:
+    def apply_page(self, lang: str, answers=None, errors=None) -> str:
         form = self.program.form
         errors = errors or []
         return self.render(
             "apply.html",
             lang,
             form=form,
-            application_id=application_id,
             answers=answers or {},
             errors={e.field: e.message for e in errors},
             error_list=errors,
             client_messages=client_messages(lang),
         )
+
+
+_NO_SCRIPT = uuid.uuid5(uuid.NAMESPACE_URL, "youthjobs:no-script-submission")
+
+
+def no_script_id(form_version: str, answers: dict) -> str:
+    """A form posted without JavaScript has no client-made id: derive one from its content,
+    so posting the same page twice (back button, double click) is a replay, not a duplicate."""
+    return str(uuid.uuid5(_NO_SCRIPT, canonical_json({"form_version": form_version, "answers": answers}).decode()))
 
 
 def answers_from_form(form: FormDefinition, data) -> dict:
@@ -109,7 +117,7 @@ async def home(request: Request) -> Response:
 
 async def apply_form(request: Request) -> Response:
     lang = request_language(request)
-    body = request.app.state.renderer.apply_page(lang, str(uuid.uuid4()))
+    body = request.app.state.renderer.apply_page(lang)
     return _html(body)
 
 
@@ -123,12 +131,13 @@ async def apply_submit(request: Request) -> Response:
         await check_rate(request, "submit")
         data = await _read_form(request, state.settings.max_body_bytes)
         answers = answers_from_form(form, data)
-        payload = {"id": data.get("_id", ""), "form_version": data.get("_form_version", ""), "answers": answers}
+        form_version = data.get("_form_version", "")
+        payload = {"id": no_script_id(form_version, answers), "form_version": form_version, "answers": answers}
         _status, receipt = await run_in_threadpool(state.submissions.submit, payload, payload["id"], lang)
     except Problem as problem:
         if problem.slug == "invalid-answers":
             errors = form.validate(answers, lang)
-            return _html(renderer.apply_page(lang, payload["id"], answers=answers, errors=errors), 400)
+            return _html(renderer.apply_page(lang, answers=answers, errors=errors), 400)
         response = _html(renderer.render("problem.html", lang, title=problem.title, detail=problem.detail),
                          problem.status)
         response.headers.update(problem.headers)

@@ -21,6 +21,16 @@ from .i18n import localized
 from .validation import FieldError, field_errors
 
 WIDGETS = {"text", "date", "tel", "email", "number", "textarea", "radios", "checkboxes", "select"}
+# what pwa/js/validateAnswers.js can check; annotations are ignored by both sides
+BROWSER_KEYWORDS = {
+    "type", "enum", "const", "minLength", "maxLength", "pattern", "format", "minimum", "maximum",
+    "minItems", "maxItems", "uniqueItems", "items", "required", "properties", "additionalProperties",
+    "allOf", "anyOf", "oneOf", "not", "if", "then", "else",
+}
+ANNOTATIONS = {"$schema", "$comment", "title", "description", "examples", "default"}
+SUBSCHEMA_KEYWORDS = {"items", "not", "if", "then", "else"}
+SUBSCHEMA_LISTS = {"allOf", "anyOf", "oneOf"}
+BROWSER_FORMATS = {"date", "email"}
 
 
 class ProgramError(ValueError):
@@ -99,7 +109,11 @@ class FormDefinition:
             raise ProgramError("form.schema must declare $schema draft 2020-12")
         if self.schema.get("additionalProperties") is not False:
             raise ProgramError("form.schema must set additionalProperties to false")
+        _check_keywords(self.schema, "form.schema")
         properties = set(self.schema.get("properties", {}))
+        reserved = sorted(name for name in properties if name.startswith("_"))
+        if reserved:
+            raise ProgramError(f"field names must not start with '_' (kept for the form itself): {reserved}")
         laid_out = self.field_order
         if len(laid_out) != len(set(laid_out)):
             raise ProgramError("a field appears in more than one step")
@@ -120,6 +134,28 @@ class FormDefinition:
             problems = self.validate(example, self.default_language)
             if problems:
                 raise ProgramError(f"form.schema.examples[{index}] is not valid: {problems[0].message}")
+
+
+def _check_keywords(schema, where: str) -> None:
+    """Refuse keywords the browser's validator does not know, so both sides always agree."""
+    if not isinstance(schema, dict):
+        return
+    for keyword, value in schema.items():
+        if keyword in ANNOTATIONS:
+            continue
+        if keyword not in BROWSER_KEYWORDS:
+            raise ProgramError(f"{where} uses {keyword!r}, which the browser cannot check; "
+                               f"use only {', '.join(sorted(BROWSER_KEYWORDS))}")
+        if keyword == "format" and value not in BROWSER_FORMATS:
+            raise ProgramError(f"{where} uses format {value!r}; the browser checks only {sorted(BROWSER_FORMATS)}")
+        if keyword == "properties":
+            for name, sub in value.items():
+                _check_keywords(sub, f"{where}.properties.{name}")
+        elif keyword in SUBSCHEMA_KEYWORDS:
+            _check_keywords(value, f"{where}.{keyword}")
+        elif keyword in SUBSCHEMA_LISTS:
+            for index, sub in enumerate(value):
+                _check_keywords(sub, f"{where}.{keyword}[{index}]")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,189 @@
+"""A young person on a phone with no signal: open once, fill, submit offline, arrive once."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from .helpers import VALID, fill_application, rows, wait_for_service_worker
+
+pytestmark = pytest.mark.e2e
+
+
+def test_submitted_offline_it_waits_on_the_phone_and_arrives_exactly_once(context, live_server):
+    page = context.new_page()
+    page.goto(f"{live_server.url}/apply")
+    wait_for_service_worker(page)
+
+    context.set_offline(True)
+    responses = []
+    page.on("response", lambda response: responses.append(response))
+    failed = []
+    page.on("requestfailed", lambda request: failed.append(request.url))
+    reloaded = page.reload()
+    assert reloaded.from_service_worker
+    expect(page.get_by_role("heading", name="Apply for a summer job")).to_be_visible()
+    # the page and everything it needs came from the worker, none from the network
+    assert responses and all(r.from_service_worker for r in responses)
+    assert failed == []
+
+    fill_application(page)
+    page.get_by_role("button", name="Submit application").click()
+    outbox = page.locator("#outbox")
+    expect(outbox).to_contain_text("Your application is saved on this phone")
+    expect(outbox).to_contain_text("Waiting to be sent: 1")
+    assert rows(live_server) == []
+
+    # the tab is closed and opened again, still with no signal
+    page.close()
+    page = context.new_page()
+    page.goto(f"{live_server.url}/apply")
+    expect(page.locator("#outbox")).to_contain_text("Waiting to be sent: 1")
+    assert rows(live_server) == []
+
+    context.set_offline(False)  # the browser fires "online": the page sends at once
+    code = page.locator("#outbox .receipt-code")
+    expect(code).to_have_text(re.compile(r"^[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$"), timeout=15_000)
+    expect(page.locator("#outbox")).to_contain_text("Application received")
+    [row] = rows(live_server)
+    assert row.answers["first_name"] == VALID["first_name"]
+    assert row.answers["interests"] == ["technology"]
+    assert code.inner_text() == row.receipt_code
+    # the answers are gone from the device once the server has them
+    stored = page.evaluate("""() => new Promise((resolve) => {
+        indexedDB.open("youthjobs").onsuccess = (e) => {
+            e.target.result.transaction("outbox").objectStore("outbox").getAll().onsuccess = (r) => resolve(r.target.result);
+        };
+    })""")
+    assert [item["state"] for item in stored] == ["sent"]
+    assert "answers" not in stored[0]
+
+
+def test_a_lost_response_is_retried_and_still_stored_once(context, live_server):
+    page = context.new_page()
+    page.goto(f"{live_server.url}/apply")
+    wait_for_service_worker(page)
+    attempts = []
+
+    def lose_first_response(route):
+        attempts.append(route.request.post_data)
+        response = route.fetch()  # the server really receives and stores it
+        if len(attempts) == 1:
+            route.abort("connectionreset")  # ... but the phone never hears back
+        else:
+            route.fulfill(response=response)
+
+    # context.route also sees the service worker's requests (Background Sync)
+    context.route("**/api/applications", lose_first_response)
+    fill_application(page)
+    page.get_by_role("button", name="Submit application").click()
+    # retried on its own (backoff timer or Background Sync), and answered as a replay
+    expect(page.locator("#outbox .receipt-code")).to_be_visible(timeout=20_000)
+    assert len(attempts) >= 2 and len(set(attempts)) == 1
+    [row] = rows(live_server)
+    assert page.locator("#outbox .receipt-code").inner_text() == row.receipt_code
+
+
+def test_send_now_sends_when_the_connection_is_back(context, live_server):
+    page = context.new_page()
+    page.goto(f"{live_server.url}/apply")
+    wait_for_service_worker(page)
+    network = {"up": False}
+
+    def flaky(route):
+        # the phone thinks it is online, but nothing gets through ("lie-fi")
+        if network["up"]:
+            route.continue_()
+        else:
+            route.abort("internetdisconnected")
+
+    context.route("**/api/applications", flaky)
+    fill_application(page)
+    page.get_by_role("button", name="Submit application").click()
+    outbox = page.locator("#outbox")
+    expect(outbox).to_contain_text("no connection")
+    expect(outbox).to_contain_text("Waiting to be sent: 1")
+    assert rows(live_server) == []
+
+    network["up"] = True
+    page.get_by_role("button", name="Send now").click()
+    expect(outbox.locator(".receipt-code")).to_be_visible()
+    assert len(rows(live_server)) == 1
+
+
+def test_a_server_rejection_stays_on_the_phone_as_needing_attention(context, live_server):
+    page = context.new_page()
+    page.goto(f"{live_server.url}/apply")
+    wait_for_service_worker(page)
+    # An application queued by an older version of the app, whose checks were looser:
+    # the server will refuse its ZIP code.
+    version = page.locator("#application").get_attribute("data-form-version")
+    page.evaluate("""([version, answers]) => new Promise((resolve, reject) => {
+        indexedDB.open("youthjobs").onsuccess = (e) => {
+            const tx = e.target.result.transaction("outbox", "readwrite");
+            tx.objectStore("outbox").put({
+                id: "5b7f3a52-9d1e-4c3b-8f6a-2d4e6f8a0b1c", form_version: version,
+                answers, client: {language: "en"}, state: "queued",
+                queued_at: new Date().toISOString(), attempts: 0,
+            });
+            tx.oncomplete = resolve;
+            tx.onerror = reject;
+        };
+    })""", [version, {**VALID, "zip": "2121", "interests": ["technology"]}])
+
+    page.reload()
+    outbox = page.locator("#outbox")
+    expect(outbox).to_contain_text("Your application needs attention", timeout=15_000)
+    expect(outbox).to_contain_text("Enter a 5-digit ZIP code, like 02119")
+    assert rows(live_server) == []
+
+    # still there after closing and reopening: nothing was dropped
+    page.reload()
+    expect(outbox).to_contain_text("Your application needs attention")
+
+    page.get_by_role("button", name="Fix and send again").click()
+    expect(page.locator("#error-summary")).to_contain_text("Enter a 5-digit ZIP code, like 02119")
+    expect(page.locator("#zip-error")).to_contain_text("Enter a 5-digit ZIP code, like 02119")
+    expect(page.locator("#input-first_name")).to_have_value(VALID["first_name"])
+    page.fill("#input-zip", "02121")
+    page.get_by_role("button", name="Submit application").click()
+    expect(outbox.locator(".receipt-code")).to_be_visible(timeout=15_000)
+    [row] = rows(live_server)
+    assert row.id == "5b7f3a52-9d1e-4c3b-8f6a-2d4e6f8a0b1c"
+    assert row.answers["zip"] == "02121"
+
+
+def test_the_browser_shows_the_same_errors_before_sending(context, live_server):
+    page = context.new_page()
+    page.goto(f"{live_server.url}/apply")
+    fill_application(page, {**VALID, "phone": "", "zip": "abc"}, interests=())
+    page.get_by_role("button", name="Submit application").click()
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_focused()
+    expect(summary.get_by_role("link")).to_have_text([
+        "Enter a phone number or an email address",
+        "Enter a 5-digit ZIP code, like 02119",
+        "Choose at least one kind of job",
+    ])
+    expect(page.locator("#input-zip")).to_have_attribute("aria-invalid", "true")
+    assert page.locator("#outbox").is_hidden()
+    assert rows(live_server) == []
+
+
+def test_answers_are_kept_on_the_device_and_resumed(context, live_server):
+    page = context.new_page()
+    page.goto(f"{live_server.url}/apply")
+    wait_for_service_worker(page)
+    page.fill("#input-first_name", "Amara")
+    page.get_by_label("Parks and the environment").check()
+    expect(page.locator("#save-state")).to_have_text("Saved on this device")
+    page.close()
+
+    context.set_offline(True)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/apply")
+    expect(page.locator("#resume-notice")).to_be_visible()
+    expect(page.locator("#input-first_name")).to_have_value("Amara")
+    expect(page.get_by_label("Parks and the environment")).to_be_checked()
