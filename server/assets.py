@@ -141,6 +141,3 @@ class Assets:
         self.files[filename] = _asset(body, filename)
         self.urls[logical_name] = f"/assets/{filename}"
 
-    def total(self) -> dict[str, int]:
-        """Compressed size of every asset, for the budget report."""
-        return {name: len(asset.gzipped) for name, asset in self.files.items()}

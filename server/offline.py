@@ -59,10 +59,8 @@ class OfflineShell:
             {"url": "/manifest.webmanifest", "revision": _digest(self.manifest)},
             *({"url": url, "revision": None} for url in sorted(assets.urls.values())),
         ]
-        self.build = _digest(json.dumps(self.precache), assets.worker_source)
         self.worker = (
             f"const PRECACHE={json.dumps(self.precache)};\n"
-            f"const BUILD={json.dumps(self.build)};\n"
             f"const NAVIGATION_PATHS={json.dumps(NAVIGATION_PATHS)};\n"
             + assets.worker_source
         ).encode()

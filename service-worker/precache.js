@@ -33,14 +33,20 @@ export async function cleanupPrecache(entries) {
   }
 }
 
-// The cached response for a request, if the URL (or, for navigations, the page) is precached.
-export async function matchPrecache(entries, request, navigationPaths) {
+// The precache entry that answers a request, or undefined: decided synchronously, so the
+// worker only takes over requests it can answer from the cache.
+export function precacheEntryFor(entries, request, navigationPaths) {
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return undefined;
-  let path = url.pathname + url.search;
-  if (request.mode === "navigate" && navigationPaths.includes(url.pathname)) path = "/apply";
-  const entry = entries.find((candidate) => candidate.url === path);
-  if (!entry) return undefined;
+  if (request.mode === "navigate" && navigationPaths.includes(url.pathname)) {
+    return entries.find((entry) => entry.url === "/apply");
+  }
+  return entries.find((entry) => entry.url === url.pathname + url.search);
+}
+
+// Cache first; the network only if the cache lost the entry (e.g. the browser evicted it).
+export async function respondFromPrecache(entry, request) {
   const cache = await caches.open(PRECACHE_NAME);
-  return cache.match(cacheKey(entry), { ignoreVary: true });
+  const cached = await cache.match(cacheKey(entry), { ignoreVary: true });
+  return cached || fetch(request);
 }

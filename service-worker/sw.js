@@ -1,11 +1,11 @@
-import { installPrecache, cleanupPrecache, matchPrecache } from "./precache.js";
+import { installPrecache, cleanupPrecache, precacheEntryFor, respondFromPrecache } from "./precache.js";
 import { openDatabase } from "../pwa/js/idb.js";
 import { Outbox } from "../pwa/js/outbox.js";
 import { sendOutbox, announceOutboxChange } from "../pwa/js/sendOutbox.js";
 
-// The service worker. The server prepends PRECACHE (the app shell with revisions),
-// BUILD and NAVIGATION_PATHS. API calls and anything not precached go to the network
-// untouched: personal data is never put in a cache.
+// The service worker. The server prepends PRECACHE (the app shell with revisions) and
+// NAVIGATION_PATHS. The worker answers only precached URLs; API calls and every
+// other page go to the network untouched, so personal data is never put in a cache.
 self.addEventListener("install", (event) => {
   event.waitUntil(installPrecache(PRECACHE));
 });
@@ -21,11 +21,8 @@ self.addEventListener("message", (event) => {
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   if (request.method !== "GET") return;
-  const url = new URL(request.url);
-  if (url.origin !== self.location.origin || url.pathname.startsWith("/api/")) return;
-  event.respondWith(
-    matchPrecache(PRECACHE, request, NAVIGATION_PATHS).then((cached) => cached || fetch(request)),
-  );
+  const entry = precacheEntryFor(PRECACHE, request, NAVIGATION_PATHS);
+  if (entry) event.respondWith(respondFromPrecache(entry, request));
 });
 
 // Background Sync, where the browser has it: send the outbox even with no page open.
