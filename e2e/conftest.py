@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from server.db import make_engine, upgrade
+from server.db import make_engine
 from server.settings import ROOT
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -50,13 +50,13 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """``uvicorn server.app:app`` in a subprocess, on its own SQLite database."""
+    """``uvicorn server.app:app`` in a subprocess, on a fresh database."""
 
-    def __init__(self, tmp_path: Path, **env: str):
+    def __init__(self, tmp_path: Path, database_url: str, **env: str):
         self.tmp_path = tmp_path
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.database_url = f"sqlite:///{tmp_path / 'live.db'}"
+        self.database_url = database_url
         self.env = {
             "YOUTHJOBS_DATABASE_URL": self.database_url,
             "YOUTHJOBS_ASSETS_DIR": str(tmp_path / "assets"),
@@ -64,7 +64,6 @@ class LiveServer:
             **env,
         }
         self.engine: Engine = make_engine(self.database_url)
-        upgrade(self.engine)
         self.process: subprocess.Popen | None = None
         self.log = tmp_path / "server.log"
 
@@ -102,9 +101,9 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_server(tmp_path):
+def live_server(tmp_path, database_url):
     require_chromium()
-    server = LiveServer(tmp_path).start()
+    server = LiveServer(tmp_path, database_url).start()
     yield server
     server.stop()
     server.engine.dispose()

@@ -1,4 +1,5 @@
-"""Fixtures: a fresh, migrated database per test and a client that runs the app's lifespan."""
+"""Fixtures: the app on a fresh, migrated database (see ../conftest.py) and a client that
+runs its lifespan."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ import pytest
 from starlette.testclient import TestClient
 
 from server.app import create_app
-from server.db import make_engine, upgrade
 from server.settings import ROOT, RateLimit, Settings
 
 DEFAULT_PROGRAM = ROOT / "programs" / "default.json"
@@ -23,20 +23,15 @@ def assets_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def database_url(tmp_path) -> str:
-    url = f"sqlite:///{tmp_path / 'youthjobs.db'}"
-    upgrade(make_engine(url))
-    return url
-
-
-@pytest.fixture
 def settings(database_url, assets_dir) -> Settings:
     return Settings(database_url=database_url, assets_dir=assets_dir, rate_limit=RateLimit(0, 60))
 
 
 @pytest.fixture
 def app(settings):
-    return create_app(settings)
+    app = create_app(settings)
+    yield app
+    app.state.engine.dispose()
 
 
 @pytest.fixture
