@@ -6,6 +6,7 @@ import logging
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
@@ -17,6 +18,7 @@ from . import api, offline, pages
 from .assets import Assets
 from .db import DatabaseNotReady, check_ready, make_engine
 from .form_versions import FormVersions
+from .logs import RequestLog
 from .pages import Renderer, make_templates
 from .problems import Problem, problem_handler
 from .program import load_program
@@ -33,7 +35,20 @@ def theme_css(program) -> str:
 
 
 async def healthz(request: Request) -> Response:
+    """The process is up (for a supervisor or load balancer's liveness check)."""
     return PlainTextResponse("ok", headers={"Cache-Control": "no-store"})
+
+
+async def readyz(request: Request) -> Response:
+    """The database answers and is at the current migration (for a load balancer's readiness check)."""
+    try:
+        await run_in_threadpool(check_ready, request.app.state.engine)
+    except DatabaseNotReady as exc:
+        log.warning("not ready: %s", exc)
+        body = {"type": "about:blank", "title": "Not ready: the database is unreachable or not migrated", "status": 503}
+        return JSONResponse(body, status_code=503, media_type="application/problem+json",
+                            headers={"Cache-Control": "no-store", "Retry-After": "5"})
+    return PlainTextResponse("ready", headers={"Cache-Control": "no-store"})
 
 
 async def http_error(request: Request, exc: HTTPException) -> Response:
@@ -70,8 +85,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     app = Starlette(
         debug=settings.debug,
-        routes=[Route("/healthz", healthz), *pages.routes, *api.routes, *offline.routes],
-        middleware=[Middleware(SecurityHeaders), Middleware(GZipMiddleware, minimum_size=600)],
+        routes=[Route("/healthz", healthz), Route("/readyz", readyz), *pages.routes, *api.routes, *offline.routes],
+        middleware=[Middleware(RequestLog), Middleware(SecurityHeaders), Middleware(GZipMiddleware, minimum_size=600)],
         exception_handlers={Problem: problem_handler, HTTPException: http_error, 500: server_error},
         lifespan=lifespan,
     )

@@ -85,14 +85,73 @@ def serve(host: str, port: int, workers: int) -> None:
 
     from .db import DatabaseNotReady, check_ready, make_engine
 
+    from .logs import logging_config
+
     settings = _settings()
     try:
         check_ready(make_engine(settings.database_url))
     except DatabaseNotReady as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"youthjobs on http://{host}:{port}/apply")
+    settings.secret()  # make the development key now, before several workers race to
     uvicorn.run("server.app:app", host=host, port=port, workers=workers, proxy_headers=True,
-                server_header=False, log_level="info")
+                forwarded_allow_ips=settings.trusted_proxies or None, server_header=False,
+                access_log=False, log_config=logging_config(settings.log_level.upper()))
+
+
+@main.command()
+def check() -> None:
+    """Check that this installation is safe for production (exit 1 if not)."""
+    from .checks import run_checks
+
+    checks = run_checks(_settings())
+    for item in checks:
+        click.echo(f"{item.status:5} {item.topic}: {item.message}")
+    failures = sum(item.status == "fail" for item in checks)
+    if failures:
+        raise click.ClickException(f"{failures} problem(s) to fix before going live")
+    click.echo("ready for production")
+
+
+@main.command()
+@click.option("--dry-run", is_flag=True, help="Only count what would be deleted.")
+def purge(dry_run: bool) -> None:
+    """Delete applications older than the retention period (run it daily)."""
+    from .db import make_engine
+    from .retention import purge as purge_old
+
+    settings = _settings()
+    if settings.retention_years == 0:
+        click.echo("YOUTHJOBS_RETENTION_YEARS is 0: nothing is deleted")
+        return
+    count = purge_old(make_engine(settings.database_url), settings.retention_years, dry_run=dry_run)
+    verb = "would delete" if dry_run else "deleted"
+    click.echo(f"{verb} {count} application(s) received more than {settings.retention_years} years ago")
+
+
+@main.group()
+def keys() -> None:
+    """Manage the key pairs that sealed (outreach) submissions are encrypted to."""
+
+
+@keys.command("rotate")
+def keys_rotate() -> None:
+    """Make a new current key pair; older keys stay valid for records already sealed."""
+    from .keys import KeyRing
+
+    ring = KeyRing(_settings().key_dir)
+    key_id = ring.rotate()
+    click.echo(f"new current key {key_id} in {ring.directory} ({len(ring.ids())} key(s) in all)")
+
+
+@keys.command("list")
+def keys_list() -> None:
+    """List key ids; the current one is marked."""
+    from .keys import KeyRing
+
+    ring = KeyRing(_settings().key_dir)
+    current = ring.current_id()
+    for key_id in ring.ids():
+        click.echo(f"{key_id}{'  (current)' if key_id == current else ''}")
 
 
 @main.command("delete-application")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -60,6 +61,12 @@ class Settings:
     assets_dir: Path = ROOT / "var" / "assets"
     rate_limit: RateLimit = RateLimit(60, 60)
     max_body_bytes: int = 256 * 1024
+    secret_key: str = ""
+    public_url: str = ""
+    trusted_proxies: str = "127.0.0.1"
+    key_dir: Path = ROOT / "var" / "keys"
+    retention_years: int = 3
+    log_level: str = "info"
     debug: bool = False
 
     @classmethod
@@ -82,10 +89,41 @@ class Settings:
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
+    @property
+    def https(self) -> bool:
+        return self.public_url.startswith("https://")
+
+    def secret(self) -> str:
+        """The secret key; without YOUTHJOBS_SECRET_KEY, one generated once in var/ (for trying it out)."""
+        if self.secret_key:
+            return self.secret_key
+        path = ROOT / "var" / "secret_key"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_text().strip()
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_urlsafe(48))
+        return path.read_text().strip()
+
 
 def _convert(name: str, raw: str):
-    if name in ("program_file", "assets_dir"):
+    if name in ("program_file", "assets_dir", "key_dir"):
         return Path(raw).expanduser().resolve()
+    if name == "retention_years":
+        value = int(raw)
+        if value < 0:
+            raise SettingsError("must be 0 (keep forever) or a number of years")
+        return value
+    if name == "log_level":
+        if raw.lower() not in ("debug", "info", "warning", "error"):
+            raise SettingsError("must be debug, info, warning or error")
+        return raw.lower()
+    if name == "public_url":
+        if raw and not re.match(r"^https?://[^/\s]+/?$", raw):
+            raise SettingsError("must look like https://jobs.example.org (no path)")
+        return raw.rstrip("/")
     if name == "rate_limit":
         return RateLimit.parse(raw)
     if name == "max_body_bytes":

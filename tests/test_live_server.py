@@ -1,0 +1,114 @@
+"""The real server process: JSON logs without personal data, and several workers sharing
+idempotency and rate limits through the database."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx2 as httpx
+import pytest
+from sqlmodel import func, select
+
+from server.db import session
+from server.models import Application
+from server.program import load_program
+from server.settings import ROOT
+
+from .live import LiveServer
+
+EXAMPLE = load_program(ROOT / "programs" / "default.json").form.schema["examples"][0]
+
+
+@pytest.fixture
+def server_factory(tmp_path, database_url):
+    started = []
+
+    def start(workers: int = 1, **env: str) -> LiveServer:
+        server = LiveServer(tmp_path, database_url, workers=workers, **env).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.close()
+
+
+# "Connection: close": every request on a new connection, so the kernel may hand it to any worker
+http = httpx.Client(headers={"Connection": "close"}, timeout=30)
+VERSION = load_program(ROOT / "programs" / "default.json").form.version
+
+
+def send(server: LiveServer, answers: dict, application_id: str | None = None) -> httpx.Response:
+    application_id = application_id or str(uuid.uuid4())
+    body = {"id": application_id, "form_version": VERSION, "answers": answers}
+    return http.post(f"{server.url}/api/applications", json=body, headers={"Idempotency-Key": application_id})
+
+
+def log_entries(server: LiveServer) -> list[dict]:
+    lines = [line for line in server.log.read_text().splitlines() if line.strip()]
+    return [json.loads(line) for line in lines]
+
+
+def stored_count(server: LiveServer) -> int:
+    with session(server.engine) as db:
+        return db.exec(select(func.count()).select_from(Application)).one()
+
+
+def test_logs_are_json_with_request_ids_and_never_personal_data(server_factory):
+    server = server_factory()
+    planted = {**EXAMPLE, "first_name": "Zephyrine", "last_name": "Quillfeather", "phone": "617-555-0199"}
+    assert send(server, planted).status_code == 201
+    assert send(server, {**planted, "zip": "not-a-zip"}).status_code == 400
+    http.post(f"{server.url}/apply", content="first_name=Zephyrine&zip=bad",
+              headers={"Content-Type": "application/x-www-form-urlencoded"})
+    http.get(f"{server.url}/apply?first_name=Zephyrine")
+    server.stop()
+
+    text = server.log.read_text()
+    for secret in ("Zephyrine", "Quillfeather", "555-0199", "not-a-zip"):
+        assert secret not in text
+    entries = log_entries(server)  # every line is one JSON object
+    requests = [e for e in entries if e["message"] == "request"]
+    assert {e["path"] for e in requests} >= {"/api/applications", "/apply"}
+    for entry in requests:
+        assert len(entry["request_id"]) == 32
+        assert isinstance(entry["status"], int) and entry["duration_ms"] >= 0
+        assert "?" not in entry["path"]
+
+
+def workers_that_answered(server: LiveServer) -> set[int]:
+    return {e["pid"] for e in log_entries(server) if e.get("path") == "/api/applications"}
+
+
+def test_two_workers_store_a_retried_application_once(server_factory):
+    server = server_factory(workers=2)
+    application_id = str(uuid.uuid4())
+    responses = []
+    # the kernel spreads connections between the workers unevenly: retry until both answered
+    for _ in range(10):
+        with ThreadPoolExecutor(max_workers=20) as pool:
+            responses += pool.map(lambda _: send(server, EXAMPLE, application_id), range(40))
+        if len(workers_that_answered(server)) == 2:
+            break
+    assert len(workers_that_answered(server)) == 2, "both workers should have answered some of the attempts"
+    statuses = [r.status_code for r in responses]
+    assert statuses.count(201) == 1 and statuses.count(200) == len(statuses) - 1
+    assert len({r.json()["receipt_code"] for r in responses}) == 1
+    assert stored_count(server) == 1
+
+
+def test_two_workers_share_one_rate_limit(server_factory):
+    server = server_factory(workers=2, YOUTHJOBS_RATE_LIMIT="10/day")
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(lambda _: send(server, EXAMPLE).status_code, range(16)))
+    assert statuses.count(201) == 10 and statuses.count(429) == 6
+    assert stored_count(server) == 10
+    for _ in range(20):  # until both workers have been asked: every answer is still 429
+        if len(workers_that_answered(server)) == 2:
+            break
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            assert set(pool.map(lambda _: send(server, EXAMPLE).status_code, range(16))) == {429}
+    assert len(workers_that_answered(server)) == 2
+    assert stored_count(server) == 10
