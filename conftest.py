@@ -9,6 +9,7 @@ reason on a laptop, and fail when CI=true.
 from __future__ import annotations
 
 import os
+import time
 import uuid
 
 import pytest
@@ -55,7 +56,16 @@ class Postgres:
 
     def create(self) -> str:
         name = f"yj_test_{uuid.uuid4().hex[:12]}"
-        self._run(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+        for attempt in range(5):
+            try:
+                self._run(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+                break
+            except OperationalError:
+                # "source database is being accessed by other users": a connection to the
+                # template from a moment ago may still be closing; try again shortly
+                if attempt == 4:
+                    raise
+                time.sleep(0.5)
         return self.url.set(database=name).render_as_string(hide_password=False)
 
     def drop(self, url: str) -> None:

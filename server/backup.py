@@ -48,8 +48,9 @@ def backup(engine: Engine, path: str | Path) -> dict:
     try:
         with os.fdopen(descriptor, "wb") as raw:
             # level 6 is zlib's usual trade-off; the buffer saves a compress call per row
-            with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6) as packed, io.BufferedWriter(packed, 1 << 16) as out:
-                summary = _dump(engine, out)
+            with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6) as packed:
+                with io.BufferedWriter(packed, 1 << 16) as out:
+                    summary = _dump(engine, out)
             raw.flush()
             os.fsync(raw.fileno())
         os.replace(temporary, path)
@@ -74,8 +75,9 @@ def _dump(engine: Engine, out) -> dict:
         for table in tables:
             query = select(table).order_by(*table.primary_key.columns).execution_options(yield_per=BATCH)
             moments = [column for column in table.columns if isinstance(column.type, DateTime)]
-            for row in connection.execute(query).mappings():
-                out.write(_line({"table": table.name, "row": _encode(row, moments)}))
+            with connection.execute(query) as rows:  # closes PostgreSQL's server-side cursor on failure too
+                for row in rows.mappings():
+                    out.write(_line({"table": table.name, "row": _encode(row, moments)}))
     return {key: header[key] for key in ("migration", "created_at", "tables")}
 
 
@@ -209,7 +211,8 @@ def _decode(table: Table, row: dict, number: int) -> dict:
             try:
                 decoded[column.key] = _stored_moment(column, datetime.fromisoformat(value))
             except (TypeError, ValueError):
-                raise BackupError(f"line {number}: {table.name}.{column.key} is not an ISO 8601 date and time") from None
+                problem = f"{table.name}.{column.key} is not an ISO 8601 date and time"
+                raise BackupError(f"line {number}: {problem}") from None
     return decoded
 
 

@@ -128,6 +128,38 @@ def purge(dry_run: bool) -> None:
     click.echo(f"{verb} {count} application(s) received more than {settings.retention_years} years ago")
 
 
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False))
+def backup(path: str) -> None:
+    """Write a backup of the whole database to PATH (gzip JSON lines, mode 0600)."""
+    from .backup import BackupError
+    from .backup import backup as write_backup
+    from .db import make_engine
+
+    try:
+        summary = write_backup(make_engine(_settings().database_url), path)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    rows = ", ".join(f"{table} {count}" for table, count in summary["tables"].items())
+    click.echo(f"backup written to {summary['path']} (migration {summary['migration']}; {rows})")
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def restore(path: str) -> None:
+    """Restore a backup into a new, empty database (run `db upgrade` first, `serve` after)."""
+    from .backup import BackupError
+    from .backup import restore as read_backup
+    from .db import make_engine
+
+    try:
+        summary = read_backup(make_engine(_settings().database_url), path)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    rows = ", ".join(f"{table} {count}" for table, count in summary["tables"].items())
+    click.echo(f"restored the backup of {summary['created_at']} ({rows})")
+
+
 @main.group()
 def keys() -> None:
     """Manage the key pairs that sealed (outreach) submissions are encrypted to."""

@@ -44,6 +44,13 @@ def sent(client, app, example) -> list[tuple[dict, dict]]:
 
 
 @pytest.fixture
+def path(tmp_path):
+    """Where backups go: a folder of their own, so a leftover temporary file would show."""
+    (tmp_path / "backups").mkdir()
+    return tmp_path / "backups" / "youthjobs.backup.jsonl.gz"
+
+
+@pytest.fixture
 def new_database(request, tmp_path):
     """``new_database("sqlite" | "postgresql")``: an engine on a new, empty, migrated database."""
     made = []
@@ -67,6 +74,10 @@ def new_database(request, tmp_path):
         engine.dispose()
         if kind == "postgresql":
             request.getfixturevalue("postgres").drop(url)
+
+
+def url_of(engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
 
 
 def _utc(value):
@@ -102,9 +113,7 @@ def write_lines(path, documents: list) -> None:
 
 
 @pytest.mark.parametrize("target", ["sqlite", "postgresql"])
-def test_a_backup_restores_row_for_row_into_a_new_database_on_either_engine(app, sent, new_database, tmp_path,
-                                                                             target):
-    path = tmp_path / "youthjobs.backup.jsonl.gz"
+def test_a_backup_restores_row_for_row_into_a_new_database_on_either_engine(app, sent, new_database, path, target):
     original = everything(app.state.engine)
     summary = backup(app.state.engine, path)
     assert summary["tables"] == {"form_versions": 1, "rate_counters": 1, "tombstones": 1, "applications": 2}
@@ -117,13 +126,12 @@ def test_a_backup_restores_row_for_row_into_a_new_database_on_either_engine(app,
     assert everything(engine) == original
 
 
-def test_the_restored_database_answers_replays_with_the_same_receipts(app, settings, sent, new_database, tmp_path):
-    path = tmp_path / "youthjobs.backup.jsonl.gz"
+def test_the_restored_database_answers_replays_with_the_same_receipts(app, settings, sent, new_database, path):
     backup(app.state.engine, path)
     engine = new_database(app.state.engine.dialect.name)
     restore(engine, path)
 
-    restored_app = create_app(dataclasses.replace(settings, database_url=engine.url.render_as_string(hide_password=False)))
+    restored_app = create_app(dataclasses.replace(settings, database_url=url_of(engine)))
     with TestClient(restored_app) as client:
         for body, receipt in sent[:2]:
             replay = post(client, body)
@@ -134,11 +142,10 @@ def test_the_restored_database_answers_replays_with_the_same_receipts(app, setti
     restored_app.state.engine.dispose()
 
 
-def test_the_backup_is_gzip_json_lines_with_a_header_first_and_only_its_owner_can_read_it(app, sent, tmp_path):
-    path = tmp_path / "youthjobs.backup.jsonl.gz"
+def test_the_backup_is_gzip_json_lines_with_a_header_first_and_only_its_owner_can_read_it(app, sent, path):
     backup(app.state.engine, path)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    assert os.listdir(tmp_path) == [path.name]  # no temporary file left beside it
+    assert os.listdir(path.parent) == [path.name]  # no temporary file left beside it
 
     header, *rows = read_lines(path)
     assert header["format"] == "youthjobs-backup"
@@ -153,20 +160,18 @@ def test_the_backup_is_gzip_json_lines_with_a_header_first_and_only_its_owner_ca
     assert datetime.fromisoformat(application["received_at"]).tzinfo is not None
 
 
-def test_backups_and_restores_stream_in_batches_smaller_than_a_table(app, sent, new_database, tmp_path, monkeypatch):
+def test_backups_and_restores_stream_in_batches_smaller_than_a_table(app, sent, new_database, path, monkeypatch):
     monkeypatch.setattr(backup_module, "BATCH", 2)
     limiter = RateLimiter(app.state.engine, RateLimit(5, 60))
     for number in range(7):
         limiter.hit(f"198.51.100.{number}")
-    path = tmp_path / "youthjobs.backup.jsonl.gz"
     assert backup(app.state.engine, path)["tables"]["rate_counters"] == 8
     engine = new_database("sqlite")
     restore(engine, path)
     assert everything(engine) == everything(app.state.engine)
 
 
-def test_a_failed_backup_leaves_the_previous_file_untouched_and_no_temporary_file(app, sent, tmp_path, monkeypatch):
-    path = tmp_path / "youthjobs.backup.jsonl.gz"
+def test_a_failed_backup_leaves_the_previous_file_untouched_and_no_temporary_file(app, sent, path, monkeypatch):
     path.write_bytes(b"yesterday's backup")
 
     def disk_full(*args):
@@ -176,20 +181,18 @@ def test_a_failed_backup_leaves_the_previous_file_untouched_and_no_temporary_fil
     with pytest.raises(OSError, match="No space left"):
         backup(app.state.engine, path)
     assert path.read_bytes() == b"yesterday's backup"
-    assert os.listdir(tmp_path) == [path.name]
+    assert os.listdir(path.parent) == [path.name]
 
 
-def test_backup_refuses_a_database_that_is_not_migrated(tmp_path):
+def test_backup_refuses_a_database_that_is_not_migrated(path, tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'unmigrated.db'}")
-    path = tmp_path / "youthjobs.backup.jsonl.gz"
     with pytest.raises(BackupError, match=re.escape("cannot back up: the database is at migration none")):
         backup(engine, path)
     engine.dispose()
-    assert [name for name in os.listdir(tmp_path) if "backup" in name] == []
+    assert os.listdir(path.parent) == []
 
 
-def test_restore_refuses_a_database_that_is_not_empty(app, sent, tmp_path):
-    path = tmp_path / "youthjobs.backup.jsonl.gz"
+def test_restore_refuses_a_database_that_is_not_empty(app, sent, path):
     backup(app.state.engine, path)
     before = everything(app.state.engine)
     message = ("the database is not empty (form_versions has 1 row, rate_counters has 1 row, tombstones has 1 row, "
@@ -199,11 +202,10 @@ def test_restore_refuses_a_database_that_is_not_empty(app, sent, tmp_path):
     assert everything(app.state.engine) == before
 
 
-def test_restore_refuses_a_database_the_app_has_already_started_on(app, settings, sent, new_database, tmp_path):
-    path = tmp_path / "youthjobs.backup.jsonl.gz"
+def test_restore_refuses_a_database_the_app_has_already_started_on(app, settings, sent, new_database, path):
     backup(app.state.engine, path)
     engine = new_database(app.state.engine.dialect.name)
-    started = create_app(dataclasses.replace(settings, database_url=engine.url.render_as_string(hide_password=False)))
+    started = create_app(dataclasses.replace(settings, database_url=url_of(engine)))
     with TestClient(started):  # registers the current form version
         pass
     started.state.engine.dispose()
@@ -211,11 +213,10 @@ def test_restore_refuses_a_database_the_app_has_already_started_on(app, settings
         restore(engine, path)
 
 
-def test_restore_refuses_a_backup_from_another_migration(app, sent, new_database, tmp_path):
-    path = tmp_path / "youthjobs.backup.jsonl.gz"
+def test_restore_refuses_a_backup_from_another_migration(app, sent, new_database, path):
     backup(app.state.engine, path)
     header, *rows = read_lines(path)
-    older = tmp_path / "older.jsonl.gz"
+    older = path.with_name("older.jsonl.gz")
     write_lines(older, [{**header, "migration": "0000"}, *rows])
 
     engine = new_database(app.state.engine.dialect.name)
@@ -225,8 +226,7 @@ def test_restore_refuses_a_backup_from_another_migration(app, sent, new_database
     assert is_empty(engine)
 
 
-def test_restore_refuses_a_database_that_is_not_migrated(app, sent, tmp_path):
-    path = tmp_path / "youthjobs.backup.jsonl.gz"
+def test_restore_refuses_a_database_that_is_not_migrated(app, sent, path, tmp_path):
     backup(app.state.engine, path)
     engine = make_engine(f"sqlite:///{tmp_path / 'unmigrated.db'}")
     with pytest.raises(BackupError, match=re.escape("cannot restore: the database is at migration none")):
@@ -263,11 +263,10 @@ CORRUPTIONS = {
 
 
 @pytest.mark.parametrize("corruption", CORRUPTIONS)
-def test_restore_refuses_a_corrupt_file_and_writes_nothing(app, sent, new_database, tmp_path, corruption):
-    path = tmp_path / "youthjobs.backup.jsonl.gz"
+def test_restore_refuses_a_corrupt_file_and_writes_nothing(app, sent, new_database, path, corruption):
     backup(app.state.engine, path)
     corrupt, message = CORRUPTIONS[corruption]
-    broken = tmp_path / "broken.jsonl.gz"
+    broken = path.with_name("broken.jsonl.gz")
     if corruption == "not gzip":
         broken.write_bytes(gzip.decompress(path.read_bytes()))
     elif corruption == "cut short":

@@ -171,3 +171,19 @@ def test_deletion_on_request_from_the_command_line(client, app, example, databas
         tombstone = db.get(Tombstone, body["id"])
     # the tombstone is anonymous: an id, a reason and a date
     assert set(tombstone.model_dump()) == {"id", "reason", "created_at"}
+
+
+def test_backup_and_restore_from_the_command_line(client, app, example, database_url, tmp_path):
+    body = submission(app, example)
+    post(client, body)
+    archive = tmp_path / "nightly.jsonl.gz"
+    made = run_cli("backup", str(archive), YOUTHJOBS_DATABASE_URL=database_url)
+    assert made.returncode == 0, made.stderr
+    assert "applications 1" in made.stdout
+    target = f"sqlite:///{tmp_path / 'restored.db'}"
+    assert run_cli("db", "upgrade", YOUTHJOBS_DATABASE_URL=target).returncode == 0
+    restored = run_cli("restore", str(archive), YOUTHJOBS_DATABASE_URL=target)
+    assert restored.returncode == 0, restored.stderr
+    assert "applications 1" in restored.stdout
+    again = run_cli("restore", str(archive), YOUTHJOBS_DATABASE_URL=target)
+    assert again.returncode == 1 and "not empty" in again.stderr
