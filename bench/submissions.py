@@ -6,9 +6,10 @@ migrated database, then loads each endpoint in turn at a fixed concurrency over 
 connections: a warm-up, then a measured run. Both endpoints get the same requests: each a
 new, valid application (a fresh uuid4 as id and Idempotency-Key, the form's first example
 as answers). Prints requests, errors (non-2xx or exceptions), requests per second,
-p50/p95/p99 latency, the app/bare ratio, the server's CPU time per request, and the CPU
-used meanwhile by the load generator, the server, PostgreSQL and everything else on the
-machine (% of one core; "other" is noise from other work). Then checks every 201 against
+p50/p95/p99 latency, the app/bare ratio, the server's CPU time per request (steadier than
+req/s on a busy machine), and the CPU used meanwhile (% of one core) by the load generator,
+the server's processes, the PostgreSQL backends serving it, and everything else ("other":
+other work on the machine, and backends that came and went). Then checks every 201 against
 the database: as many rows as 201s, and the same ids.
 
 The load generator is this process, speaking HTTP/1.1 over raw asyncio streams (httpx2
@@ -296,7 +297,7 @@ def main() -> int:
     args = parser.parse_args()
 
     postgres = Postgres(POSTGRES_URL)
-    lines, checks = [], []
+    lines, checks, client_peak = [], [], 0.0
     for engine in args.engines.split(","):
         if engine == "postgresql" and (reason := postgres.unreachable()):
             print(f"skipping postgresql: {reason}")
@@ -313,6 +314,7 @@ def main() -> int:
                         postgres.drop(url)
             (_, bare), (_, app) = loads["bare"], loads["app"]
             ratio = app.rate / bare.rate
+            client_peak = max(client_peak, *(load.cpu["client"] / load.seconds * 100 for load in (bare, app)))
             lines.append(row(engine, workers, "POST /bench/bare", bare, ""))
             lines.append(row(engine, workers, "POST /api/applications", app, f"{ratio:.0%}"))
             name = f"{engine}, {workers} worker(s):"
@@ -331,6 +333,9 @@ def main() -> int:
           f"warm-up; {os.cpu_count()} cores; cpu% is of one core")
     print(HEADER)
     print("\n".join(lines))
+    print(f"load generator: at most {client_peak:.0f}% of one core, so "
+          + ("it may be the bottleneck: treat req/s as a floor" if client_peak >= CLIENT_SATURATED
+             else "it is not the bottleneck"))
     for ok, message in checks:
         print(f"{'PASS' if ok else 'FAIL'} {message}")
     return 0 if checks and all(ok for ok, _ in checks) else 1
