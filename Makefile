@@ -28,6 +28,7 @@ test: install
 
 bench: install
 	$(BIN)/python bench/first_load.py
+	$(BIN)/python bench/submissions.py
 
 clean:
 	rm -rf $(VENV) var

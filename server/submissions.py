@@ -8,13 +8,16 @@ an attempt is a first receipt (201), a replay (200) or a conflicting reuse (422)
 from __future__ import annotations
 
 import hashlib
+import threading
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from jsonschema import Draft202012Validator
-from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine, bindparam, exists, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .db import session
 from .form_versions import FormVersions
@@ -99,12 +102,27 @@ def parse_id(idempotency_key: str | None, body_id: str) -> str:
     return str(application_id)
 
 
+def _insert_unless_known(engine: Engine):
+    """``INSERT .. SELECT .. WHERE NOT EXISTS (tombstone) ON CONFLICT (id) DO NOTHING RETURNING id``:
+    the whole happy path in one statement; no row back means "already here or withdrawn"."""
+    table, tombstones = Application.__table__, Tombstone.__table__
+    insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
+    values = select(*(bindparam(column.name, type_=column.type) for column in table.columns))
+    values = values.where(~exists().where(tombstones.c.id == bindparam("id", type_=tombstones.c.id.type)))
+    statement = insert(table).from_select([column.name for column in table.columns], values)
+    return statement.on_conflict_do_nothing(index_elements=[table.c.id]).returning(table.c.id)
+
+
 class Submissions:
     """Validates and stores submissions; every outcome is a Receipt or a Problem."""
 
     def __init__(self, engine: Engine, forms: FormVersions):
         self.engine = engine
         self.forms = forms
+        self._insert = _insert_unless_known(engine)
+        # SQLite has one writer at a time: queueing writers on a lock here, instead of in
+        # SQLite's busy handler (which sleeps and polls), keeps the slowest answers fast
+        self._write_lock = threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
 
     def submit(self, payload, idempotency_key: str | None, lang: str, channel: str = "self") -> tuple[int, Receipt]:
         """Store ``payload`` once; return (201, receipt) or (200, receipt) for a replay."""
@@ -113,16 +131,7 @@ class Submissions:
         if "sealed" in payload:
             raise Problem(400, "sealed-needs-device", "Sealed applications are accepted only from an enrolled outreach device")
         form_version, answers = payload["form_version"], payload["answers"]
-        digest = content_hash(form_version, answers)
         client = payload.get("client", {})
-
-        with session(self.engine) as db:
-            existing = db.get(Application, application_id)
-            if existing is not None:
-                return 200, self._replay(existing, digest)
-            if db.get(Tombstone, application_id) is not None:
-                raise Problem(409, "withdrawn", "This application was withdrawn or deleted and cannot be sent again")
-
         form = self.forms.get(form_version)
         if form is None:
             raise Problem(400, "unknown-form-version", "This application was filled in on a form this server does not know",
@@ -133,31 +142,33 @@ class Submissions:
             raise Problem(400, "invalid-answers", _("Some answers need to be fixed"),
                           errors=[error.to_json() for error in errors])
 
+        digest = content_hash(form_version, answers)
         received_at = utcnow().replace(microsecond=0)
-        row = Application(
-            id=application_id,
-            receipt_code=receipt_code(application_id),
-            form_version=form_version,
-            answers=answers,
-            content_hash=digest,
-            channel=channel,
-            language=lang,
-            client=client,
-            filled_at=_timestamp(client.get("filled_at"), "filled_at"),
-            received_at=received_at,
-        )
+        row = {
+            "id": application_id,
+            "receipt_code": receipt_code(application_id),
+            "form_version": form_version,
+            "answers": answers,
+            "content_hash": digest,
+            "channel": channel,
+            "language": lang,
+            "client": client,
+            "filled_at": _timestamp(client.get("filled_at"), "filled_at"),
+            "received_at": received_at,
+            "status": "received",
+        }
+        with self._write_lock, self.engine.begin() as connection:
+            inserted = connection.execute(self._insert, row).first()
+        if inserted is not None:
+            return 201, Receipt(application_id, row["receipt_code"], received_at)
+        # already stored (a replay, or a conflicting reuse of the id) or withdrawn
         with session(self.engine) as db:
-            db.add(row)
-            try:
-                db.commit()
-            except IntegrityError:
-                # another attempt with this id won the race: decide against what it stored
-                db.rollback()
-                existing = db.get(Application, application_id)
-                if existing is None:
-                    raise
+            existing = db.get(Application, application_id)
+            if existing is not None:
                 return 200, self._replay(existing, digest)
-        return 201, Receipt(row.id, row.receipt_code, received_at)
+            if db.get(Tombstone, application_id) is not None:
+                raise Problem(409, "withdrawn", "This application was withdrawn or deleted and cannot be sent again")
+        raise RuntimeError(f"application {application_id} was neither stored nor found")
 
     @staticmethod
     def _replay(existing: Application, digest: str) -> Receipt:
