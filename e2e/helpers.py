@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+import copy
+import json
+
+from playwright.sync_api import expect
 from sqlmodel import select
 
 from server.db import session
 from server.models import Application
+from server.program import load_program
+from server.settings import ROOT
 
-VALID = {
-    "first_name": "Amara",
-    "last_name": "Okafor-Test",
-    "date_of_birth": "2008-09-14",
-    "phone": "617 555 0177",
-    "zip": "02121",
-}
+PROGRAM = load_program(ROOT / "programs" / "default.json")
+ADULT = PROGRAM.form.schema["examples"][0]  # 20 on the cut-off date, finished school
+MINOR = PROGRAM.form.schema["examples"][1]  # 15: a guardian must give permission
+VALID = ADULT
+
+
+def answers(base=ADULT, **changes) -> dict:
+    result = copy.deepcopy(base)
+    for name, value in changes.items():
+        if value is None:
+            result.pop(name, None)
+        else:
+            result[name] = value
+    return result
 
 
 def wait_for_service_worker(page) -> None:
@@ -22,11 +35,77 @@ def wait_for_service_worker(page) -> None:
     page.wait_for_function("navigator.serviceWorker.controller !== null")
 
 
-def fill_application(page, answers: dict = VALID, interests=("Computers and technology",)) -> None:
-    for name, value in answers.items():
-        page.fill(f"#input-{name}", value)
-    for label in interests:
-        page.get_by_label(label).check()
+def definition(page) -> dict:
+    return json.loads(page.locator("#form-definition").text_content())
+
+
+def fill_field(page, widget: str, name: str, value) -> None:
+    if widget == "radios":
+        page.locator(f'input[name="{name}"][value="{value}"]').check()
+    elif widget == "checkboxes":
+        for item in value:
+            page.locator(f'input[name="{name}"][value="{item}"]').check()
+    elif widget == "checkbox":
+        page.locator(f"#input-{name}").set_checked(bool(value))
+    elif widget == "select":
+        page.locator(f"#input-{name}").select_option(str(value))
+    elif widget == "ranked":
+        selects = page.locator(f'select[name="{name}"]')
+        for index, item in enumerate(value):
+            selects.nth(index).select_option(item)
+    else:
+        page.locator(f"#input-{name}").fill(str(value))
+
+
+def current_step(page) -> str:
+    if page.locator("#review").is_visible():
+        return "review"
+    return page.locator("section.step--current").get_attribute("data-step")
+
+
+def fill_step(page, values: dict) -> None:
+    """Answer the questions on the step on screen that ``values`` has answers for."""
+    form = definition(page)
+    step = next(s for s in form["steps"] if s["id"] == current_step(page))
+    for name in step["fields"]:
+        if name in values and page.locator(f'[data-field="{name}"]').is_visible():
+            fill_field(page, form["fields"][name].get("widget", "text"), name, values[name])
+
+
+def continue_(page) -> str:
+    before = current_step(page)
+    page.locator(".step--current [data-nav=next]").click()
+    page.wait_for_function(
+        """(before) => {
+            const review = document.getElementById("review");
+            const current = review.hidden ? document.querySelector("section.step--current").dataset.step : "review";
+            return current !== before || !document.getElementById("error-summary").hidden
+                || !document.getElementById("ineligible").hidden;
+        }""",
+        arg=before,
+    )
+    return current_step(page)
+
+
+def complete_application(page, values: dict = ADULT, submit: bool = True) -> None:
+    """Walk every step, answering from ``values``, up to the review page (and send)."""
+    for _ in range(30):
+        if current_step(page) == "review":
+            break
+        fill_step(page, values)
+        step = current_step(page)
+        if continue_(page) == step:
+            raise AssertionError(f"stuck on step {step}: {page.locator('#error-summary').inner_text()}")
+    expect(page.locator("#review")).to_be_visible()
+    if submit:
+        page.get_by_role("button", name="Submit application").click()
+
+
+def fill_application(page, values: dict = ADULT) -> None:
+    """Fill every question on a page without JavaScript (all steps on one page)."""
+    form = definition(page)
+    for name, value in values.items():
+        fill_field(page, form["fields"][name].get("widget", "text"), name, value)
 
 
 def rows(server) -> list[Application]:

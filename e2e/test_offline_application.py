@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import VALID, fill_application, rows, wait_for_service_worker
+from .helpers import ADULT, answers, complete_application, continue_, fill_step, rows, wait_for_service_worker
 
 pytestmark = pytest.mark.e2e
 
@@ -29,8 +29,7 @@ def test_submitted_offline_it_waits_on_the_phone_and_arrives_exactly_once(contex
     assert responses and all(r.from_service_worker for r in responses)
     assert failed == []
 
-    fill_application(page)
-    page.get_by_role("button", name="Submit application").click()
+    complete_application(page)
     outbox = page.locator("#outbox")
     expect(outbox).to_contain_text("Your application is saved on this phone")
     expect(outbox).to_contain_text("Waiting to be sent: 1")
@@ -48,8 +47,7 @@ def test_submitted_offline_it_waits_on_the_phone_and_arrives_exactly_once(contex
     expect(code).to_have_text(re.compile(r"^[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$"), timeout=15_000)
     expect(page.locator("#outbox")).to_contain_text("Application received")
     [row] = rows(live_server)
-    assert row.answers["first_name"] == VALID["first_name"]
-    assert row.answers["interests"] == ["technology"]
+    assert row.answers == ADULT
     assert code.inner_text() == row.receipt_code
     # the answers are gone from the device once the server has them
     stored = page.evaluate("""() => new Promise((resolve) => {
@@ -77,8 +75,7 @@ def test_a_lost_response_is_retried_and_still_stored_once(context, live_server):
 
     # context.route also sees the service worker's requests (Background Sync)
     context.route("**/api/applications", lose_first_response)
-    fill_application(page)
-    page.get_by_role("button", name="Submit application").click()
+    complete_application(page)
     # retried on its own (backoff timer or Background Sync), and answered as a replay
     expect(page.locator("#outbox .receipt-code")).to_be_visible(timeout=20_000)
     assert len(attempts) >= 2 and len(set(attempts)) == 1
@@ -100,8 +97,7 @@ def test_send_now_sends_when_the_connection_is_back(context, live_server):
             route.abort("internetdisconnected")
 
     context.route("**/api/applications", flaky)
-    fill_application(page)
-    page.get_by_role("button", name="Submit application").click()
+    complete_application(page)
     outbox = page.locator("#outbox")
     expect(outbox).to_contain_text("no connection")
     expect(outbox).to_contain_text("Waiting to be sent: 1")
@@ -131,7 +127,7 @@ def test_a_server_rejection_stays_on_the_phone_as_needing_attention(context, liv
             tx.oncomplete = resolve;
             tx.onerror = reject;
         };
-    })""", [version, {**VALID, "zip": "2121", "interests": ["technology"]}])
+    })""", [version, answers(zip="2121")])
 
     page.reload()
     outbox = page.locator("#outbox")
@@ -146,9 +142,8 @@ def test_a_server_rejection_stays_on_the_phone_as_needing_attention(context, liv
     page.get_by_role("button", name="Fix and send again").click()
     expect(page.locator("#error-summary")).to_contain_text("Enter a 5-digit ZIP code, like 02119")
     expect(page.locator("#zip-error")).to_contain_text("Enter a 5-digit ZIP code, like 02119")
-    expect(page.locator("#input-first_name")).to_have_value(VALID["first_name"])
     page.fill("#input-zip", "02121")
-    page.get_by_role("button", name="Submit application").click()
+    complete_application(page, {"zip": "02121"})
     expect(outbox.locator(".receipt-code")).to_be_visible(timeout=15_000)
     [row] = rows(live_server)
     assert row.id == "5b7f3a52-9d1e-4c3b-8f6a-2d4e6f8a0b1c"
@@ -158,16 +153,23 @@ def test_a_server_rejection_stays_on_the_phone_as_needing_attention(context, liv
 def test_the_browser_shows_the_same_errors_before_sending(context, live_server):
     page = context.new_page()
     page.goto(f"{live_server.url}/apply")
-    fill_application(page, {**VALID, "phone": "", "zip": "abc"}, interests=())
-    page.get_by_role("button", name="Submit application").click()
+    fill_step(page, ADULT)
+    assert continue_(page) == "about"
+    fill_step(page, ADULT)
+    assert continue_(page) == "contact"
+    assert continue_(page) == "contact"  # nothing entered: stays, with the error
     summary = page.locator("#error-summary")
     expect(summary).to_be_focused()
+    expect(summary.get_by_role("link")).to_have_text(["Enter a phone number or an email address"])
+    page.fill("#input-phone", "12")
+    page.fill("#input-email", "not an address")
+    continue_(page)
     expect(summary.get_by_role("link")).to_have_text([
-        "Enter a phone number or an email address",
-        "Enter a 5-digit ZIP code, like 02119",
-        "Choose at least one kind of job",
+        "Enter a 10-digit US phone number, like 617 555 0143",
+        "Enter an email address in the right format, like name@example.com",
     ])
-    expect(page.locator("#input-zip")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#input-phone")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#phone-error")).to_contain_text("Enter a 10-digit US phone number")
     assert page.locator("#outbox").is_hidden()
     assert rows(live_server) == []
 
@@ -176,14 +178,18 @@ def test_answers_are_kept_on_the_device_and_resumed(context, live_server):
     page = context.new_page()
     page.goto(f"{live_server.url}/apply")
     wait_for_service_worker(page)
+    fill_step(page, ADULT)
+    continue_(page)
     page.fill("#input-first_name", "Amara")
-    page.get_by_label("Parks and the environment").check()
+    page.get_by_label("They / them").check()
     expect(page.locator("#save-state")).to_have_text("Saved on this device")
     page.close()
 
     context.set_offline(True)
     page = context.new_page()
     page.goto(f"{live_server.url}/apply")
-    expect(page.locator("#resume-notice")).to_be_visible()
+    expect(page.locator("#resume-notice")).to_contain_text("Continue your application")
+    expect(page.locator("#resume-notice")).to_contain_text("You were at: About you")
+    expect(page.locator("#input-first_name")).to_be_visible()
     expect(page.locator("#input-first_name")).to_have_value("Amara")
-    expect(page.get_by_label("Parks and the environment")).to_be_checked()
+    expect(page.get_by_label("They / them")).to_be_checked()

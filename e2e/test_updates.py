@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from server.settings import ROOT
 
-from .helpers import wait_for_service_worker
+from .helpers import ADULT, continue_, fill_step, wait_for_service_worker
 
 pytestmark = pytest.mark.e2e
 
@@ -18,6 +18,8 @@ def test_a_new_version_waits_until_the_person_reloads(context, live_server, tmp_
     page = context.new_page()
     page.goto(f"{live_server.url}/apply")
     wait_for_service_worker(page)
+    fill_step(page, ADULT)
+    continue_(page)
     page.fill("#input-first_name", "Amara")
     expect(page.locator("#save-state")).to_have_text("Saved on this device")
 
@@ -34,9 +36,11 @@ def test_a_new_version_waits_until_the_person_reloads(context, live_server, tmp_
     expect(notice).to_contain_text("A new version of this app is available.")
     # nothing was taken over: same page, same input
     expect(page.locator("#input-first_name")).to_have_value("Amara")
-    expect(page.locator(".lead")).not_to_contain_text("open until May 1")
+    expect(page.locator("#form-title")).to_be_visible()
+    assert "open until May 1" not in page.content()
 
     page.get_by_role("button", name="Reload to update").click()
-    expect(page.locator(".lead")).to_have_text("Applications for this summer are open until May 1.")
+    expect(page.locator("#resume-notice")).to_contain_text("You were at: About you")
+    assert "Applications for this summer are open until May 1." in page.content()
     expect(page.locator("#input-first_name")).to_have_value("Amara")
     expect(page.locator("#update-notice")).to_be_hidden()

@@ -46,12 +46,25 @@ async def check_rate(request: Request, scope: str) -> None:
         raise problem
 
 
+LANGUAGE_COOKIE = "lang"
+
+
 def request_language(request: Request, requested: str | None = None) -> str:
+    """The language asked for, else the one chosen before (cookie), else the browser's preference."""
     program = request.app.state.program
     available = list(program.languages)
-    if requested in available:
-        return requested
+    for candidate in (requested, request.query_params.get("lang"), request.cookies.get(LANGUAGE_COOKIE)):
+        if candidate in available:
+            return candidate
     return pick_language(request.headers.get("accept-language"), available, program.default_language)
+
+
+def remember_language(request: Request, response: Response, lang: str) -> Response:
+    """Keep a language chosen with ?lang= for the next visits (a preference, not personal data)."""
+    if request.query_params.get("lang") == lang and request.cookies.get(LANGUAGE_COOKIE) != lang:
+        response.set_cookie(LANGUAGE_COOKIE, lang, max_age=365 * 86400, samesite="lax",
+                            secure=request.url.scheme == "https", httponly=True)
+    return response
 
 
 async def get_form(request: Request) -> Response:

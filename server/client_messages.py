@@ -40,5 +40,12 @@ def client_messages(lang: str) -> dict[str, str]:
         "startAnother": _("Start another application"),
         "saved": _("Saved on this device"),
         "resumed": _("Welcome back. We kept the answers you saved on this device."),
+        "stepCount": _("Step %(number)s of %(total)s"),
+        "resumeAt": _("You were at: %(step)s"),
+        "change": _("Change"),
+        "changeWhat": _("your answer to “%(label)s”"),
+        "notAnswered": _("Not answered"),
+        "yes": _("Yes"),
+        "no": _("No"),
         "storageFailed": _("This browser could not save your answers on this device. Keep this page open until you have sent your application."),
     }

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from .api import check_rate, read_body, request_language
+from .api import check_rate, read_body, remember_language, request_language
 from .client_messages import client_messages
 from .i18n import gettext_for, localized
 from .problems import Problem
@@ -117,8 +117,10 @@ async def home(request: Request) -> Response:
 
 async def apply_form(request: Request) -> Response:
     lang = request_language(request)
-    body = request.app.state.renderer.apply_page(lang)
-    return _html(body)
+    response = _html(request.app.state.renderer.apply_page(lang))
+    response.headers["Vary"] = "Accept-Language, Cookie"
+    response.headers["Content-Language"] = lang
+    return remember_language(request, response, lang)
 
 
 async def apply_submit(request: Request) -> Response:

@@ -9,28 +9,65 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+from datetime import date
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
+from jsonschema import Draft202012Validator, validators
+from jsonschema.exceptions import SchemaError, ValidationError
 
 from .i18n import localized
 from .validation import FieldError, field_errors
 
-WIDGETS = {"text", "date", "tel", "email", "number", "textarea", "radios", "checkboxes", "select"}
+WIDGETS = {"text", "date", "tel", "email", "number", "textarea", "radios", "checkboxes", "select", "checkbox", "ranked"}
 # what pwa/js/validateAnswers.js can check; annotations are ignored by both sides
 BROWSER_KEYWORDS = {
     "type", "enum", "const", "minLength", "maxLength", "pattern", "format", "minimum", "maximum",
     "minItems", "maxItems", "uniqueItems", "items", "required", "properties", "additionalProperties",
     "allOf", "anyOf", "oneOf", "not", "if", "then", "else",
+    "minAge", "maxAge",  # ours: age in whole years on the form's "age_on" date, for a date answer
 }
 ANNOTATIONS = {"$schema", "$comment", "title", "description", "examples", "default"}
 SUBSCHEMA_KEYWORDS = {"items", "not", "if", "then", "else"}
 SUBSCHEMA_LISTS = {"allOf", "anyOf", "oneOf"}
 BROWSER_FORMATS = {"date", "email"}
+
+
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
+def age_on(born: str, on: date) -> int | None:
+    """Whole years from ``born`` (YYYY-MM-DD) to ``on``; None if it is not a real date."""
+    match = _ISO_DATE.match(born)
+    if not match:
+        return None
+    try:
+        birthday = date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None
+    return on.year - birthday.year - ((on.month, on.day) < (birthday.month, birthday.day))
+
+
+def validator_class(cutoff: date):
+    """Draft 2020-12 plus ``minAge`` and ``maxAge``, counted on ``cutoff`` (pwa/js/validateAnswers.js agrees)."""
+
+    def min_age(validator, limit, instance, schema):
+        age = age_on(instance, cutoff) if isinstance(instance, str) else None
+        if age is not None and age < limit:
+            yield ValidationError(f"must be at least {limit} years old on {cutoff.isoformat()}")
+
+    def max_age(validator, limit, instance, schema):
+        age = age_on(instance, cutoff) if isinstance(instance, str) else None
+        if age is not None and age > limit:
+            yield ValidationError(f"must be at most {limit} years old on {cutoff.isoformat()}")
+
+    return validators.extend(Draft202012Validator, {"minAge": min_age, "maxAge": max_age})
+
+
+_TEXTS = {"label", "hint", "options", "errors", "ineligible", "rank_labels"}
 
 
 class ProgramError(ValueError):
@@ -73,9 +110,15 @@ class FormDefinition:
     def field_order(self) -> list[str]:
         return [name for step in self.steps for name in step["fields"]]
 
+    @property
+    def age_on(self) -> date:
+        """The date ages are counted on (the program's cut-off); today if the program sets none."""
+        text = self.definition.get("age_on")
+        return date.fromisoformat(text) if text else date.today()
+
     @cached_property
     def _validator(self) -> Draft202012Validator:
-        return Draft202012Validator(self.schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+        return validator_class(self.age_on)(self.schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
     def property_schema(self, name: str) -> dict:
         return self.schema.get("properties", {}).get(name, {})
@@ -94,6 +137,26 @@ class FormDefinition:
     def validate(self, answers: Any, lang: str) -> list[FieldError]:
         """Every problem with ``answers``, at most one per field, in form order."""
         return field_errors(self, answers, lang)
+
+    def for_language(self, lang: str) -> dict:
+        """The definition with every text in ``lang`` only: what the page embeds for its script."""
+        pick = lambda text: localized(text, lang, self.default_language)  # noqa: E731
+        fields = {}
+        for name, spec in self.fields.items():
+            field = {key: value for key, value in spec.items() if key not in _TEXTS}
+            for key in ("label", "hint"):
+                if key in spec:
+                    field[key] = pick(spec[key])
+            for key in ("options", "errors", "ineligible"):
+                if key in spec:
+                    field[key] = {code: pick(text) for code, text in spec[key].items()}
+            if "rank_labels" in spec:
+                field["rank_labels"] = [pick(text) for text in spec["rank_labels"]]
+            fields[name] = field
+        steps = [{**step, "title": pick(step["title"]), **({"hint": pick(step["hint"])} if "hint" in step else {})}
+                 for step in self.steps]
+        return {"id": self.program_id, "version": self.version, "age_on": self.age_on.isoformat(),
+                "schema": {k: v for k, v in self.schema.items() if k != "examples"}, "steps": steps, "fields": fields}
 
     def to_json(self) -> dict:
         """The definition as served at ``GET /api/form``."""

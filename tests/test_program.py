@@ -39,7 +39,7 @@ def test_the_form_version_follows_the_questions(tmp_path):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda p: p["form"]["steps"][0]["fields"].remove("first_name"), "not in any step ['first_name']"),
+        (lambda p: p["form"]["steps"][1]["fields"].remove("first_name"), "not in any step ['first_name']"),
         (lambda p: p["form"]["fields"]["zip"].pop("label"), "form.fields.zip needs a label"),
         (lambda p: p["form"]["fields"]["zip"].update(widget="slider"), "unknown widget 'slider'"),
         (lambda p: p["form"]["schema"].pop("examples"), "needs at least one complete valid application"),

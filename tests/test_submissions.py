@@ -102,7 +102,7 @@ def test_invalid_answers_are_400_with_a_message_per_field_and_nothing_stored(cli
     assert messages == {
         "first_name": "Enter your first name",
         "zip": "Enter a 5-digit ZIP code, like 02119",
-        "interests": "Choose one of the options for “Which kinds of jobs interest you?”",
+        "interests": "Choose one of the options for “Which kinds of jobs interest you most?”",
     }
     assert count(app) == 0
 

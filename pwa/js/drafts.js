@@ -33,6 +33,14 @@ export class Drafts {
     });
   }
 
+  // Erase a draft from the device (e.g. the person turned out not to be eligible).
+  discard(id) {
+    return transaction(this.db, ["drafts", "meta"], "readwrite", (tx) => {
+      tx.objectStore("drafts").delete(id);
+      tx.objectStore("meta").delete("currentDraft");
+    });
+  }
+
   save(draft) {
     draft.updated_at = nowIso();
     return transaction(this.db, ["drafts"], "readwrite", (tx) => tx.objectStore("drafts").put(draft));

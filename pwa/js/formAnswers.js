@@ -26,12 +26,17 @@ export function readAnswers(form, definition) {
 }
 
 export function fillForm(form, answers) {
+  const position = new Map(); // several boxes for one list answer (ranked choices): one item each
   for (const element of form.elements) {
-    if (!element.name || element.name.startsWith("_")) continue;
+    if (!element.name || element.name.startsWith("_") || element.type === "button" || element.type === "submit") continue;
     const value = answers[element.name];
     if (element.type === "checkbox" || element.type === "radio") {
       const chosen = Array.isArray(value) ? value.map(String) : value === undefined ? [] : [String(value)];
       element.checked = chosen.includes(element.value);
+    } else if (Array.isArray(value)) {
+      const index = position.get(element.name) || 0;
+      position.set(element.name, index + 1);
+      element.value = index < value.length ? String(value[index]) : "";
     } else {
       element.value = value === undefined ? "" : String(value);
     }

@@ -1,4 +1,4 @@
-import { openDatabase } from "./idb.js";
+import { openDatabase, transaction } from "./idb.js";
 import { nowIso } from "./ids.js";
 import { Outbox } from "./outbox.js";
 import { sendOutbox } from "./sendOutbox.js";
@@ -6,12 +6,16 @@ import { Drafts } from "./drafts.js";
 import { SyncScheduler } from "./syncScheduler.js";
 import { validateAnswers } from "./validateAnswers.js";
 import { readAnswers, fillForm } from "./formAnswers.js";
-import { errorMessage } from "./errorMessages.js";
+import { errorMessage, fillMessage } from "./errorMessages.js";
 import { showErrors, clearErrors } from "./errorSummary.js";
 import { renderStatus } from "./statusPanel.js";
 import { registerServiceWorker } from "./updateNotice.js";
+import { relevantFields, relevantAnswers } from "./conditions.js";
+import { Stepper } from "./stepper.js";
+import { renderReview } from "./review.js";
 
-// The application page: autosave the draft, queue it on submit, send when possible.
+// The application page: one step at a time, the draft autosaved on the device (only once
+// the person is known to be eligible), queued on submit and sent when possible.
 const AUTOSAVE_MS = 400;
 
 function readJsonBlock(id) {
@@ -26,33 +30,54 @@ function requestBackgroundSync() {
   });
 }
 
+// Remember the language offline, and ask the worker to keep this language's page.
+function rememberLanguage(db, lang) {
+  transaction(db, ["meta"], "readwrite", (tx) => tx.objectStore("meta").put(lang, "lang")).catch(() => {});
+  if (navigator.serviceWorker) {
+    navigator.serviceWorker.ready.then((registration) => {
+      if (registration.active) registration.active.postMessage({ type: "CACHE_PAGE", url: `/apply?lang=${lang}` });
+    });
+  }
+}
+
 async function startApplicationPage(form) {
   const definition = readJsonBlock("form-definition");
   const messages = readJsonBlock("ui-messages");
   const lang = document.documentElement.lang;
-  const summary = document.getElementById("error-summary");
-  const formArea = document.getElementById("form-area");
-  const outboxSection = document.getElementById("outbox");
-  const saveState = document.getElementById("save-state");
-  const resumeNotice = document.getElementById("resume-notice");
-  const updateNotice = document.getElementById("update-notice");
+  const $ = (id) => document.getElementById(id);
+  const summary = $("error-summary");
+  const formArea = $("form-area");
+  const outboxSection = $("outbox");
+  const saveState = $("save-state");
+  const resumeNotice = $("resume-notice");
+  const ineligible = $("ineligible");
   form.noValidate = true;
 
   let db;
   try {
     db = await openDatabase();
   } catch (error) {
-    // storage is switched off (some private modes): the form still posts to the server
+    // storage is switched off (some private modes): the whole form still posts to the server
     form.noValidate = false;
     saveState.textContent = messages.storageFailed;
-    registerServiceWorker(updateNotice, async () => {});
+    registerServiceWorker($("update-notice"), async () => {});
     return;
   }
+  rememberLanguage(db, lang);
   const drafts = new Drafts(db);
   const outbox = new Outbox(db);
+  const stepper = new Stepper(form, definition, messages);
   let draft = await drafts.current();
   let sending = false;
   let saveTimer = null;
+  let serverErrors = [];
+
+  const answersNow = () => {
+    const answers = readAnswers(form, definition);
+    const relevant = relevantFields(definition, answers);
+    stepper.setRelevant(relevant);
+    return relevantAnswers(answers, relevant);
+  };
 
   const refresh = async () => {
     const items = await outbox.all();
@@ -64,15 +89,13 @@ async function startApplicationPage(form) {
     formArea.hidden = !visible;
   };
 
+  // Nothing is kept on the device until the eligibility step has been passed.
   const saveNow = async () => {
     clearTimeout(saveTimer);
-    const answers = readAnswers(form, definition);
-    if (!draft) {
-      if (!Object.keys(answers).length) return;
-      draft = await drafts.start(definition.version);
-    }
-    draft.answers = answers;
+    if (!draft) return;
+    draft.answers = answersNow();
     draft.form_version = definition.version;
+    draft.step = stepper.current;
     await drafts.save(draft);
     saveState.textContent = messages.saved;
   };
@@ -82,8 +105,49 @@ async function startApplicationPage(form) {
     saveTimer = setTimeout(saveNow, AUTOSAVE_MS);
   };
 
-  const showServerErrors = (errors) => {
-    showErrors(form, summary, errors.map((error) => ({ field: error.field, message: error.message })));
+  const describe = (problems) => problems.map((p) => ({ field: p.field, message: errorMessage(definition, messages, lang, p) }));
+
+  const go = (id, push = true) => {
+    clearErrors(form, summary);
+    if (id === "review") {
+      const answers = answersNow();
+      renderReview($("review-answers"), definition, stepper.steps(), stepper.relevant, answers, messages, lang);
+    }
+    stepper.show(id);
+    if (push) history.pushState({ step: id }, "");
+    const pending = serverErrors.filter((error) => stepper.fieldsOf(id).includes(error.field));
+    if (pending.length) showErrors(form, summary, pending);
+    if (draft) saveNow();
+  };
+
+  const forget = async () => {
+    if (draft) await drafts.discard(draft.id);
+    draft = null;
+    saveState.textContent = "";
+  };
+
+  const continueFrom = async (id) => {
+    const answers = answersNow();
+    const fields = stepper.fieldsOf(id);
+    const problems = validateAnswers(definition, answers).filter((p) => fields.includes(p.field));
+    const step = stepper.step(id);
+    if (step.eligibility) {
+      const reason = problems.find((p) => (definition.fields[p.field].ineligible || {})[p.code]);
+      if (reason) {
+        await forget();
+        $("ineligible-message").textContent = definition.fields[reason.field].ineligible[reason.code];
+        showForm(false);
+        ineligible.hidden = false;
+        ineligible.focus();
+        return;
+      }
+    }
+    if (problems.length) {
+      showErrors(form, summary, describe(problems));
+      return;
+    }
+    if (!draft) draft = await drafts.start(definition.version);
+    go(stepper.next(id));
   };
 
   const scheduler = new SyncScheduler(
@@ -102,37 +166,94 @@ async function startApplicationPage(form) {
     () => refresh(),
   );
 
-  if (draft) {
-    fillForm(form, draft.answers);
-    if (draft.errors && draft.errors.length) showServerErrors(draft.errors);
-    else if (Object.keys(draft.answers).length) resumeNotice.hidden = false;
-  }
+  const restore = (saved, { notice }) => {
+    form.reset();
+    fillForm(form, saved.answers);
+    answersNow();
+    serverErrors = saved.errors || [];
+    const firstError = serverErrors.length ? stepper.stepOf(serverErrors[0].field) : null;
+    const step = firstError || saved.step || stepper.steps()[0].id;
+    go(step, false);
+    history.replaceState({ step }, "");
+    if (notice && !serverErrors.length) {
+      const title = step === "review" ? $("review-title").textContent : stepper.step(step).title;
+      $("resume-step").textContent = fillMessage(messages.resumeAt, { step: title });
+      resumeNotice.hidden = false;
+    }
+  };
+
   const items = await refresh();
+  if (draft) restore(draft, { notice: Object.keys(draft.answers).length > 0 });
+  else {
+    answersNow();
+    stepper.show(stepper.steps()[0].id, { focus: false });
+    history.replaceState({ step: stepper.current }, "");
+  }
   showForm(Boolean(draft) || items.length === 0);
 
-  form.addEventListener("input", scheduleSave);
+  form.addEventListener("input", (event) => {
+    const field = event.target.name;
+    serverErrors = serverErrors.filter((error) => error.field !== field);
+    answersNow();
+    scheduleSave();
+  });
   form.addEventListener("change", scheduleSave);
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "hidden") saveNow();
   });
   window.addEventListener("pagehide", () => saveNow());
+  window.addEventListener("popstate", (event) => {
+    if (event.state && event.state.step) go(event.state.step, false);
+  });
+
+  form.addEventListener("click", (event) => {
+    const nav = event.target.closest("[data-nav]");
+    if (nav) {
+      resumeNotice.hidden = true;
+      if (nav.dataset.nav === "next") continueFrom(stepper.current);
+      else {
+        const previous = stepper.previous();
+        if (previous) go(previous);
+      }
+      return;
+    }
+    const change = event.target.closest("[data-change]");
+    if (change) {
+      go(change.dataset.change);
+      const input = form.querySelector(`#input-${CSS.escape(change.dataset.changeField)}`);
+      if (input) input.focus();
+    }
+  });
+  // Enter in a text box moves on instead of submitting the whole application
+  form.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && event.target.tagName === "INPUT" && stepper.current !== "review") {
+      event.preventDefault();
+      continueFrom(stepper.current);
+    }
+  });
+
+  $("ineligible-back").addEventListener("click", () => {
+    ineligible.hidden = true;
+    showForm(true);
+    go(stepper.steps()[0].id);
+  });
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const answers = readAnswers(form, definition);
+    const answers = answersNow();
     const problems = validateAnswers(definition, answers);
     if (problems.length) {
-      showErrors(form, summary, problems.map((p) => ({ field: p.field, message: errorMessage(definition, messages, lang, p) })));
-      await saveNow();
+      go(stepper.stepOf(problems[0].field) || stepper.steps()[0].id);
+      showErrors(form, summary, describe(problems.filter((p) => stepper.fieldsOf(stepper.current).includes(p.field))));
       return;
     }
-    clearErrors(form, summary);
     clearTimeout(saveTimer);
     if (!draft) draft = await drafts.start(definition.version);
     draft.answers = answers;
     draft.form_version = definition.version;
     await outbox.submitDraft(draft, { started_at: draft.started_at, filled_at: nowIso(), language: lang });
     draft = null;
+    serverErrors = [];
     form.reset();
     resumeNotice.hidden = true;
     saveState.textContent = "";
@@ -152,23 +273,23 @@ async function startApplicationPage(form) {
     } else if (action === "fix") {
       await outbox.reopen(target.dataset.id);
       draft = await drafts.current();
-      form.reset();
-      fillForm(form, draft.answers);
       showForm(true);
+      restore(draft, { notice: false });
       await refresh();
-      showServerErrors(draft.errors || []);
     } else if (action === "another") {
       form.reset();
-      clearErrors(form, summary);
+      draft = null;
+      serverErrors = [];
       showForm(true);
-      form.querySelector("input:not([type=hidden]), select, textarea").focus();
+      answersNow();
+      go(stepper.steps()[0].id);
     }
   });
 
   if (self.BroadcastChannel) {
     new BroadcastChannel("youthjobs-outbox").onmessage = () => refresh();
   }
-  registerServiceWorker(updateNotice, saveNow);
+  registerServiceWorker($("update-notice"), saveNow);
   scheduler.start();
 }
 

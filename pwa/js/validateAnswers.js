@@ -31,8 +31,16 @@ const FORMATS = {
   email: (text) => text.includes("@"),
 };
 
+// Whole years from a YYYY-MM-DD birth date to the form's "age_on" date (as the server counts).
+function ageOn(born, on) {
+  if (!validDate(born)) return null;
+  const [by, bm, bd] = born.split("-").map(Number);
+  const [oy, om, od] = on.split("-").map(Number);
+  return oy - by - (om < bm || (om === bm && od < bd) ? 1 : 0);
+}
+
 // Errors as {path, keyword, limit, context}, in the order the server's validator finds them.
-function check(schema, value, path, errors) {
+function check(schema, value, path, errors, context) {
   if (schema === true) return;
   if (schema === false) {
     errors.push({ path, keyword: "false" });
@@ -65,6 +73,12 @@ function check(schema, value, path, errors) {
       case "format":
         if (typeof value === "string" && FORMATS[rule] && !FORMATS[rule](value)) fail(rule);
         break;
+      case "minAge":
+      case "maxAge": {
+        const age = typeof value === "string" ? ageOn(value, context.ageOn) : null;
+        if (age !== null && (keyword === "minAge" ? age < rule : age > rule)) fail(rule);
+        break;
+      }
       case "minimum":
         if (typeof value === "number" && value < rule) fail(rule);
         break;
@@ -81,7 +95,7 @@ function check(schema, value, path, errors) {
         if (rule && Array.isArray(value) && new Set(value.map((v) => JSON.stringify(v))).size !== value.length) fail(rule);
         break;
       case "items":
-        if (Array.isArray(value)) value.forEach((item, index) => check(rule, item, path.concat(index), errors));
+        if (Array.isArray(value)) value.forEach((item, index) => check(rule, item, path.concat(index), errors, context));
         break;
       case "required":
         if (typeOf(value) === "object" && rule.some((name) => !(name in value))) fail(rule);
@@ -89,7 +103,7 @@ function check(schema, value, path, errors) {
       case "properties":
         if (typeOf(value) === "object") {
           for (const [name, sub] of Object.entries(rule)) {
-            if (name in value) check(sub, value[name], path.concat(name), errors);
+            if (name in value) check(sub, value[name], path.concat(name), errors, context);
           }
         }
         break;
@@ -100,13 +114,13 @@ function check(schema, value, path, errors) {
         }
         break;
       case "allOf":
-        rule.forEach((sub) => check(sub, value, path, errors));
+        rule.forEach((sub) => check(sub, value, path, errors, context));
         break;
       case "anyOf":
       case "oneOf": {
         const branches = rule.map((sub) => {
           const found = [];
-          check(sub, value, path, found);
+          check(sub, value, path, found, context);
           return found;
         });
         const passing = branches.filter((found) => found.length === 0).length;
@@ -117,21 +131,28 @@ function check(schema, value, path, errors) {
       }
       case "not": {
         const found = [];
-        check(rule, value, path, found);
+        check(rule, value, path, found, context);
         if (found.length === 0) fail(rule);
         break;
       }
       case "if": {
         const found = [];
-        check(rule, value, path, found);
+        check(rule, value, path, found, context);
         const next = found.length === 0 ? schema.then : schema.else;
-        if (next !== undefined) check(next, value, path, errors);
+        if (next !== undefined) check(next, value, path, errors, context);
         break;
       }
       default:
         break; // annotations: title, description, examples, $schema, then/else (handled by "if")
     }
   }
+}
+
+// Whether `value` satisfies `schema` (used for the program's if/then conditions).
+export function satisfies(definition, schema, value) {
+  const errors = [];
+  check(schema, value, [], errors, { ageOn: definition.age_on });
+  return errors.length === 0;
 }
 
 // Which field an error belongs to: the same rules as server/validation.py (_locate).
@@ -160,7 +181,7 @@ function locate(error, answers, schema) {
 export function validateAnswers(definition, answers) {
   const schema = definition.schema;
   const errors = [];
-  check(schema, answers, [], errors);
+  check(schema, answers, [], errors, { ageOn: definition.age_on });
   errors.sort((a, b) => b.path.length - a.path.length);
   const found = new Map();
   for (const error of errors) {
