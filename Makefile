@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install bench clean
+.PHONY: run test install bench clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,13 +22,22 @@ run: install
 	$(BIN)/youthjobs demo
 	$(BIN)/youthjobs serve --host $(HOST) --port $(PORT)
 
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: the accessibility checks (axe-core) will be skipped"; fi
+
 # Every test: unit and HTTP tests, then the browser tests in Chromium.
-test: install
+test: install node_modules/.installed
 	$(BIN)/python -m pytest
 
 bench: install
 	$(BIN)/python bench/first_load.py
 	$(BIN)/python bench/submissions.py
+
+# Extract UI strings from the code and templates, and add new ones to every catalog.
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -o server/locales/messages.pot --no-location --omit-header --sort-output -k _ -k N_ .
+	$(BIN)/pybabel update -i server/locales/messages.pot -d server/locales --no-fuzzy-matching --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) var

@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .i18n import pick_language
-from .problems import Problem
+from .problems import N_, Problem
 
 
 def client_address(request: Request) -> str:
@@ -20,8 +20,9 @@ def client_address(request: Request) -> str:
 async def read_body(request: Request, limit: int) -> bytes:
     """The request body, or a 413 problem as soon as it passes ``limit`` bytes."""
     declared = request.headers.get("content-length")
-    too_large = Problem(413, "too-large", "The submission is too large",
-                        f"A submission can be at most {limit // 1024} KB.")
+    too_large = Problem(413, "too-large", N_("The submission is too large"),
+                        N_("It is larger than the program accepts. Shorten the longest answers and send it again."),
+                        limit_bytes=limit)
     if declared and declared.isdigit() and int(declared) > limit:
         raise too_large
     chunks, size = [], 0
@@ -40,8 +41,8 @@ async def check_rate(request: Request, scope: str) -> None:
         return
     wait = await run_in_threadpool(limiter.hit, f"{scope}:{client_address(request)}")
     if wait is not None:
-        problem = Problem(429, "rate-limited", "Too many submissions from this connection",
-                          f"Wait {wait} seconds, then try again. Nothing was lost.")
+        problem = Problem(429, "rate-limited", N_("Too many tries from this connection"),
+                          N_("Wait a minute, then try again. Nothing was lost."), retry_after=wait)
         problem.headers["Retry-After"] = str(wait)
         raise problem
 
@@ -80,13 +81,13 @@ async def post_application(request: Request) -> Response:
     await check_rate(request, "submit")
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != "application/json":
-        raise Problem(415, "unsupported-media-type", "Send the application as JSON",
-                      "Use Content-Type: application/json.")
+        raise Problem(415, "unsupported-media-type", N_("Send the application as JSON"),
+                      N_("Use Content-Type: application/json."))
     body = await read_body(request, request.app.state.settings.max_body_bytes)
     try:
         payload = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        raise Problem(400, "malformed-json", "The submission is not valid JSON") from None
+        raise Problem(400, "malformed-json", N_("The submission is not valid JSON")) from None
     client = payload.get("client") if isinstance(payload, dict) else None
     lang = request_language(request, client.get("language") if isinstance(client, dict) else None)
     status, receipt = await run_in_threadpool(

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from . import api, offline, pages
+from . import api, offline, pages, status_page
 from .assets import Assets
 from .db import DatabaseNotReady, check_ready, make_engine
 from .form_versions import FormVersions
@@ -85,7 +85,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     app = Starlette(
         debug=settings.debug,
-        routes=[Route("/healthz", healthz), Route("/readyz", readyz), *pages.routes, *api.routes, *offline.routes],
+        routes=[Route("/healthz", healthz), Route("/readyz", readyz), *pages.routes, *status_page.routes, *api.routes, *offline.routes],
         middleware=[Middleware(RequestLog), Middleware(SecurityHeaders), Middleware(GZipMiddleware, minimum_size=600)],
         exception_handlers={Problem: problem_handler, HTTPException: http_error, 500: server_error},
         lifespan=lifespan,

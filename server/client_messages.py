@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 from .i18n import gettext_for
+from .validation import fallback_messages
 
 
 def client_messages(lang: str) -> dict[str, str]:
     _ = gettext_for(lang)
     return {
         # generic validation messages; %(label)s and %(limit)s are filled in by the browser
-        "required": _("Answer the question “%(label)s”"),
-        "minLength": _("Answer the question “%(label)s”"),
-        "maxLength": _("“%(label)s” must be %(limit)s characters or fewer"),
-        "minItems": _("Choose at least %(limit)s for “%(label)s”"),
-        "maxItems": _("Choose no more than %(limit)s for “%(label)s”"),
-        "uniqueItems": _("Choose each option only once for “%(label)s”"),
-        "enum": _("Choose one of the options for “%(label)s”"),
-        "unknown": _("This answer is not a question on this form"),
-        "invalid": _("Check your answer to “%(label)s”"),
+        **fallback_messages(lang),
         # the outbox panel
         "savedTitle": _("Your application is saved on this phone"),
         "savedBody": _("It will be sent automatically as soon as you have signal. You can close this page: it will be sent the next time you open it."),
@@ -31,6 +24,7 @@ def client_messages(lang: str) -> dict[str, str]:
         "receiptIntro": _("Your receipt code is"),
         "receiptHelp": _("Write this code down or take a screenshot. You will need it, with your date of birth, to check your application."),
         "receivedAt": _("Received %(time)s"),
+        "checkStatus": _("Check your application"),
         "attentionTitle": _("Your application needs attention"),
         "attentionBody": _("The program could not accept it yet. Fix the answers below and send it again. Nothing has been lost."),
         "fix": _("Fix and send again"),
@@ -39,7 +33,6 @@ def client_messages(lang: str) -> dict[str, str]:
         "signInBody": _("Someone from the program needs to sign in on this device before it can send."),
         "startAnother": _("Start another application"),
         "saved": _("Saved on this device"),
-        "resumed": _("Welcome back. We kept the answers you saved on this device."),
         "stepCount": _("Step %(number)s of %(total)s"),
         "resumeAt": _("You were at: %(step)s"),
         "change": _("Change"),

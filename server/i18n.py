@@ -1,20 +1,46 @@
-"""UI strings through gettext catalogs (Babel); question text lives in the program file."""
+"""UI strings through gettext catalogs (Babel); question text lives in the program file.
+
+Catalogs are the ``.po`` files under ``server/locales/<locale>/LC_MESSAGES/`` (``make
+messages`` extracts and updates them); they are compiled in memory when first used, so no
+compiled binaries are kept in the repository.
+"""
 
 from __future__ import annotations
 
 import gettext
 from functools import lru_cache
+from io import BytesIO
 from pathlib import Path
 
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from babel.support import Translations
 
 LOCALES = Path(__file__).resolve().parent / "locales"
+RTL_LANGUAGES = {"ar", "fa", "he", "ur"}
+
+
+def catalog_path(lang: str) -> Path:
+    """``zh-Hans`` (as in HTML) lives in ``zh_Hans`` (as Babel names it)."""
+    return LOCALES / lang.replace("-", "_") / "LC_MESSAGES" / "messages.po"
 
 
 @lru_cache(maxsize=64)
 def translations(lang: str) -> gettext.NullTranslations:
-    """The catalog for ``lang``; English source strings when there is none."""
-    return Translations.load(dirname=str(LOCALES), locales=[lang], domain="messages")
+    """The catalog for ``lang``; the English source strings when there is none."""
+    path = catalog_path(lang)
+    if not path.exists():
+        return gettext.NullTranslations()
+    with open(path, "rb") as source:
+        catalog = read_po(source, locale=lang.replace("-", "_"))
+    compiled = BytesIO()
+    write_mo(compiled, catalog, use_fuzzy=False)
+    compiled.seek(0)
+    return Translations(fp=compiled)
+
+
+def text_direction(lang: str) -> str:
+    return "rtl" if lang.split("-")[0] in RTL_LANGUAGES else "ltr"
 
 
 def localized(text, lang: str, default: str = "en") -> str:
@@ -46,7 +72,9 @@ def pick_language(accept_language: str | None, available: list[str], default: st
     for _, _, tag in sorted(ranked):
         if tag in lowered:
             return lowered[tag]
+        # zh-CN, zh-SG and plain zh read Simplified Chinese; pt-BR reads pt
         base = tag.split("-")[0]
-        if base in lowered:
-            return lowered[base]
+        for code in available:
+            if code.lower().split("-")[0] == base:
+                return code
     return default

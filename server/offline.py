@@ -14,8 +14,12 @@ from .assets import Assets
 from .i18n import localized
 from .program import Program
 
-# navigations to these paths are answered with the cached application page
+# navigations to these paths get the application page in the language last used
 NAVIGATION_PATHS = ["/", "/apply"]
+
+
+def page_url(lang: str) -> str:
+    return f"/apply?lang={lang}"
 
 
 def _digest(*parts: str | bytes) -> str:
@@ -53,15 +57,23 @@ class OfflineShell:
     def __init__(self, program: Program, assets: Assets, render_page):
         self.assets = assets
         self.manifest = json.dumps(web_app_manifest(program, assets), ensure_ascii=False).encode()
-        pages = "".join(render_page(lang) for lang in program.languages)
+        # one page per language; only the default one is fetched at install, the others
+        # when first used (a phone pays for the languages it uses, not for all of them)
+        pages = [
+            {"url": page_url(lang), "revision": _digest(render_page(lang)),
+             **({} if lang == program.default_language else {"lazy": True})}
+            for lang in program.languages
+        ]
         self.precache = [
-            {"url": "/apply", "revision": _digest(pages)},
+            *pages,
             {"url": "/manifest.webmanifest", "revision": _digest(self.manifest)},
             *({"url": url, "revision": None} for url in sorted(assets.urls.values())),
         ]
+        self.default_page = page_url(program.default_language)
         self.worker = (
             f"const PRECACHE={json.dumps(self.precache)};\n"
             f"const NAVIGATION_PATHS={json.dumps(NAVIGATION_PATHS)};\n"
+            f"const DEFAULT_PAGE={json.dumps(self.default_page)};\n"
             + assets.worker_source
         ).encode()
 

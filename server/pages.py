@@ -14,20 +14,16 @@ from starlette.routing import Route
 
 from .api import check_rate, read_body, remember_language, request_language
 from .client_messages import client_messages
-from .i18n import gettext_for, localized
-from .problems import Problem
+from .i18n import gettext_for, localized, text_direction
+from .problems import N_, Problem
 from .program import FormDefinition, Program, canonical_json
 from .settings import ROOT
 
-RTL_LANGUAGES = {"ar", "fa", "he", "ur"}
-
-
 def make_templates() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(str(ROOT / "templates")),
-        autoescape=select_autoescape(default=True),
-        trim_blocks=False,
-    )
+    env = Environment(loader=FileSystemLoader(str(ROOT / "templates")), autoescape=select_autoescape(default=True))
+    # |tojson must keep the program file's order: it decides which error a field shows first
+    env.policies["json.dumps_kwargs"] = {"sort_keys": False, "ensure_ascii": False}
+    return env
 
 
 class Renderer:
@@ -48,7 +44,7 @@ class Renderer:
         return self.templates.get_template(name).render(
             program=self.program,
             lang=lang,
-            text_direction="rtl" if lang.split("-")[0] in RTL_LANGUAGES else "ltr",
+            text_direction=text_direction(lang),
             t=lambda text: localized(text, lang, self.program.default_language),
             _=_,
             asset=self.asset_url,
@@ -152,12 +148,12 @@ async def _read_form(request: Request, limit: int) -> FormData:
     """A URL-encoded form post, size-limited like the JSON API."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != "application/x-www-form-urlencoded":
-        raise Problem(415, "unsupported-media-type", "This form can only be sent from the application page")
+        raise Problem(415, "unsupported-media-type", N_("This form can only be sent from the application page"))
     body = await read_body(request, limit)
     try:
         pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=500, strict_parsing=False)
     except (UnicodeDecodeError, ValueError):
-        raise Problem(400, "malformed-form", "The form could not be read") from None
+        raise Problem(400, "malformed-form", N_("The form could not be read")) from None
     return FormData(pairs)
 
 

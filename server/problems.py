@@ -7,6 +7,12 @@ from starlette.responses import JSONResponse
 PROBLEM_TYPE = "urn:youthjobs:problem:"
 
 
+def N_(message: str) -> str:
+    """Mark a message for translation without translating it yet: API answers stay in
+    English, and a page shows it in the reader's language (``_(problem.title)``)."""
+    return message
+
+
 class Problem(Exception):
     """Raise to answer with ``application/problem+json``."""
 

@@ -111,6 +111,11 @@ class FormDefinition:
         return [name for step in self.steps for name in step["fields"]]
 
     @property
+    def status_check_field(self) -> str:
+        """The date answer asked with the receipt code on the status page."""
+        return self.definition.get("status_check_field", "date_of_birth")
+
+    @property
     def age_on(self) -> date:
         """The date ages are counted on (the program's cut-off); today if the program sets none."""
         text = self.definition.get("age_on")
@@ -190,6 +195,8 @@ class FormDefinition:
                 raise ProgramError(f"form.fields.{name} needs a label")
             if spec.get("widget", "text") not in WIDGETS:
                 raise ProgramError(f"form.fields.{name}: unknown widget {spec.get('widget')!r}")
+        if self.status_check_field not in properties:
+            raise ProgramError(f"form.status_check_field {self.status_check_field!r} is not a question in the form")
         examples = self.schema.get("examples") or []
         if not examples:
             raise ProgramError("form.schema needs at least one complete valid application in examples")

@@ -23,7 +23,7 @@ from .db import session
 from .form_versions import FormVersions
 from .i18n import gettext_for
 from .models import Application, Tombstone, utcnow
-from .problems import Problem
+from .problems import N_, Problem
 from .program import canonical_json
 from .receipts import receipt_code
 
@@ -82,7 +82,7 @@ def _timestamp(text: str | None, name: str) -> datetime | None:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise Problem(400, "invalid-submission", "The submission is not in the expected format",
+        raise Problem(400, "invalid-submission", N_("The submission is not in the expected format"),
                       errors=[{"field": f"client.{name}", "message": "must be an ISO 8601 date and time"}]) from None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
@@ -90,15 +90,15 @@ def _timestamp(text: str | None, name: str) -> datetime | None:
 def parse_id(idempotency_key: str | None, body_id: str) -> str:
     """The canonical application id; 400 unless header and body agree on one UUID."""
     if not idempotency_key:
-        raise Problem(400, "missing-idempotency-key", "The Idempotency-Key header is missing",
-                      "Send the application's id in the Idempotency-Key header.")
+        raise Problem(400, "missing-idempotency-key", N_("The Idempotency-Key header is missing"),
+                      N_("Send the application's id in the Idempotency-Key header."))
     try:
         key = uuid.UUID(idempotency_key.strip())
         application_id = uuid.UUID(body_id)
     except ValueError:
-        raise Problem(400, "malformed-idempotency-key", "The application id is not a valid UUID") from None
+        raise Problem(400, "malformed-idempotency-key", N_("The application id is not a valid UUID")) from None
     if key != application_id:
-        raise Problem(400, "idempotency-key-mismatch", "The Idempotency-Key header does not match the application id")
+        raise Problem(400, "idempotency-key-mismatch", N_("The Idempotency-Key header does not match the application id"))
     return str(application_id)
 
 
@@ -129,13 +129,13 @@ class Submissions:
         self._check_envelope(payload)
         application_id = parse_id(idempotency_key, payload["id"])
         if "sealed" in payload:
-            raise Problem(400, "sealed-needs-device", "Sealed applications are accepted only from an enrolled outreach device")
+            raise Problem(400, "sealed-needs-device", N_("Sealed applications are accepted only from an enrolled outreach device"))
         form_version, answers = payload["form_version"], payload["answers"]
         client = payload.get("client", {})
         form = self.forms.get(form_version)
         if form is None:
-            raise Problem(400, "unknown-form-version", "This application was filled in on a form this server does not know",
-                          "Open the application again to load the current form, then send it.")
+            raise Problem(400, "unknown-form-version", N_("This application was filled in on a form this server does not know"),
+                          N_("Open the application again to load the current form, then send it."))
         errors = form.validate(answers, lang)
         if errors:
             _ = gettext_for(lang)
@@ -167,21 +167,21 @@ class Submissions:
             if existing is not None:
                 return 200, self._replay(existing, digest)
             if db.get(Tombstone, application_id) is not None:
-                raise Problem(409, "withdrawn", "This application was withdrawn or deleted and cannot be sent again")
+                raise Problem(409, "withdrawn", N_("This application was withdrawn or deleted and cannot be sent again"))
         raise RuntimeError(f"application {application_id} was neither stored nor found")
 
     @staticmethod
     def _replay(existing: Application, digest: str) -> Receipt:
         if existing.content_hash != digest:
-            raise Problem(422, "id-reused", "An application with this id was already received with different answers",
-                          "Nothing was changed. Contact the program if your answers need correcting.")
+            raise Problem(422, "id-reused", N_("An application with this id was already received with different answers"),
+                          N_("Nothing was changed. Contact the program if your answers need correcting."))
         return Receipt(existing.id, existing.receipt_code, existing.received_at)
 
     @staticmethod
     def _check_envelope(payload) -> None:
         problems = sorted(_envelope.iter_errors(payload), key=lambda e: list(e.absolute_path))
         if problems:
-            raise Problem(400, "invalid-submission", "The submission is not in the expected format",
+            raise Problem(400, "invalid-submission", N_("The submission is not in the expected format"),
                           errors=[{"field": ".".join(map(str, e.absolute_path)) or "_body", "message": e.message[:200]}
                                   for e in problems])
 

@@ -27,9 +27,11 @@ class FieldError:
         return {"field": self.field, "code": self.code, "message": self.message}
 
 
-def _fallback(code: str, label: str, limit: Any, lang: str) -> str:
+def fallback_messages(lang: str) -> dict[str, str]:
+    """Generic messages naming the question, for codes the program file has no words for.
+    The browser gets the same ones (server/client_messages.py)."""
     _ = gettext_for(lang)
-    messages = {
+    return {
         "required": _("Answer the question “%(label)s”"),
         "minLength": _("Answer the question “%(label)s”"),
         "maxLength": _("“%(label)s” must be %(limit)s characters or fewer"),
@@ -38,9 +40,13 @@ def _fallback(code: str, label: str, limit: Any, lang: str) -> str:
         "uniqueItems": _("Choose each option only once for “%(label)s”"),
         "enum": _("Choose one of the options for “%(label)s”"),
         "unknown": _("This answer is not a question on this form"),
+        "invalid": _("Check your answer to “%(label)s”"),
     }
-    template = messages.get(code, _("Check your answer to “%(label)s”"))
-    return template % {"label": label, "limit": limit}
+
+
+def _fallback(code: str, label: str, limit: Any, lang: str) -> str:
+    messages = fallback_messages(lang)
+    return messages.get(code, messages["invalid"]) % {"label": label, "limit": limit}
 
 
 # which program-file message keys stand in for a keyword, most specific first

@@ -1,11 +1,12 @@
-import { installPrecache, cleanupPrecache, precacheEntryFor, respondFromPrecache } from "./precache.js";
+import { installPrecache, cleanupPrecache, precacheEntryFor, respondFromPrecache, precacheNow, respondToApplication } from "./precache.js";
 import { openDatabase } from "../pwa/js/idb.js";
 import { Outbox } from "../pwa/js/outbox.js";
 import { sendOutbox, announceOutboxChange } from "../pwa/js/sendOutbox.js";
 
-// The service worker. The server prepends PRECACHE (the app shell with revisions) and
-// NAVIGATION_PATHS. The worker answers only precached URLs; API calls and every
-// other page go to the network untouched, so personal data is never put in a cache.
+// The service worker. The server prepends PRECACHE (the app shell with revisions),
+// NAVIGATION_PATHS and DEFAULT_PAGE. The worker answers only the application page and
+// precached URLs; API calls and every other page go to the network untouched, so personal
+// data is never put in a cache.
 self.addEventListener("install", (event) => {
   event.waitUntil(installPrecache(PRECACHE));
 });
@@ -15,13 +16,24 @@ self.addEventListener("activate", (event) => {
 });
 
 self.addEventListener("message", (event) => {
-  if (event.data && event.data.type === "SKIP_WAITING") self.skipWaiting();
+  const data = event.data || {};
+  if (data.type === "SKIP_WAITING") self.skipWaiting();
+  if (data.type === "CACHE_PAGE") {
+    const entry = PRECACHE.find((candidate) => candidate.url === data.url);
+    event.waitUntil(precacheNow(entry).catch(() => {}));
+  }
 });
 
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   if (request.method !== "GET") return;
-  const entry = precacheEntryFor(PRECACHE, request, NAVIGATION_PATHS);
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (request.mode === "navigate" && !url.search && NAVIGATION_PATHS.includes(url.pathname)) {
+    event.respondWith(respondToApplication(PRECACHE, request, DEFAULT_PAGE));
+    return;
+  }
+  const entry = precacheEntryFor(PRECACHE, request);
   if (entry) event.respondWith(respondFromPrecache(entry, request));
 });
 

@@ -82,7 +82,7 @@ def test_the_service_worker_is_never_cached_and_lists_the_shell(client, app):
     assert response.headers["content-type"].startswith("text/javascript")
     precache = json.loads(re.search(r"const PRECACHE=(\[.*?\]);", response.text)[1])
     urls = [entry["url"] for entry in precache]
-    assert "/apply" in urls and "/manifest.webmanifest" in urls
+    assert "/apply?lang=en" in urls and "/manifest.webmanifest" in urls
     assert set(app.state.assets.urls.values()) <= set(urls)
     assert not any(url.startswith("/api/") for url in urls)
     # hashed files need no revision; the page and manifest carry one

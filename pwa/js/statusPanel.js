@@ -76,6 +76,9 @@ export function renderStatus(section, items, messages, lang, sending) {
     panel.append(element("p", "receipt-code", item.receipt_code));
     panel.append(element("p", "", messages.receiptHelp));
     panel.append(element("p", "hint", fillMessage(messages.receivedAt, { time: formatTime(item.received_at, lang) })));
+    const check = element("a", "", messages.checkStatus);
+    check.href = "/status";
+    panel.append(check);
     parts.push(panel);
   }
 

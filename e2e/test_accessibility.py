@@ -1,0 +1,89 @@
+"""axe-core finds no WCAG 2.1 A/AA violations on any step, the review, the receipt or the
+status page — in English and in Arabic (right to left)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from server.settings import ROOT
+
+from .helpers import MINOR, continue_, current_step, fill_step
+
+pytestmark = pytest.mark.e2e
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def require_axe() -> Path:
+    if AXE.exists():
+        return AXE
+    message = "axe-core is not installed (run `npm ci`)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def violations(page) -> list[str]:
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    found = page.evaluate("(rules) => axe.run(document, {runOnly: rules}).then((r) => r.violations)", RULES)
+    return [f"{v['id']}: {v['help']} ({', '.join(n['target'][0] for n in v['nodes'][:3])})" for v in found]
+
+
+@pytest.fixture
+def axe_page(browser, live_server):
+    require_axe()
+    # the app's CSP forbids inline scripts, which is how axe is injected into the page
+    context = browser.new_context(bypass_csp=True, viewport={"width": 360, "height": 740})
+    yield context.new_page()
+    context.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_every_screen_passes_axe(axe_page, live_server, lang):
+    page = axe_page
+    page.goto(f"{live_server.url}/apply?lang={lang}")
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+    if lang == "ar":
+        expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    # the harness itself can fail: an unlabelled input is reported
+    page.evaluate("document.body.insertAdjacentHTML('beforeend', '<input id=unlabelled>')")
+    assert any(v.startswith("label:") for v in violations(page))
+    page.evaluate("document.getElementById('unlabelled').remove()")
+    checked = []
+    # the first step with its errors showing, then every step of a minor's application
+    page.locator(".step--current [data-nav=next]").click()
+    expect(page.locator("#error-summary")).to_be_visible()
+    assert violations(page) == [], "eligibility step with errors"
+    for _ in range(20):
+        step = current_step(page)
+        assert violations(page) == [], f"step {step}"
+        checked.append(step)
+        if step == "review":
+            break
+        fill_step(page, MINOR)
+        continue_(page)
+    assert {"eligibility", "guardian", "school", "review"} <= set(checked)
+
+    page.locator("#submit-application").click()
+    expect(page.locator("#outbox .receipt-code")).to_be_visible(timeout=15_000)
+    assert violations(page) == [], "receipt"
+    code = page.locator("#outbox .receipt-code").inner_text()
+
+    page.goto(f"{live_server.url}/status?lang={lang}")
+    assert violations(page) == [], "status page"
+    page.fill("#input-code", code)
+    page.fill("#input-answer", MINOR["date_of_birth"])
+    page.locator("button[type=submit]").click()
+    expect(page.locator(".panel--success")).to_be_visible()
+    assert violations(page) == [], "status result"
+    page.goto(f"{live_server.url}/status?lang={lang}")
+    page.fill("#input-code", "ZZZZ-ZZZZ")
+    page.fill("#input-answer", "2001-01-01")
+    page.locator("button[type=submit]").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    assert violations(page) == [], "status not found"
