@@ -222,3 +222,48 @@ def test_the_chosen_language_is_remembered_offline(context, live_server):
     assert response.from_service_worker
     expect(page.locator("html")).to_have_attribute("lang", "vi")
     expect(page.locator("#form-title")).to_have_text(PROGRAM.form.definition["title"]["vi"])
+
+
+def as_entered(values: dict, program) -> dict:
+    """Answers as a form gives them: ticked boxes in any order, an unticked box no answer."""
+    fields = program.form.fields
+    result = {}
+    for name, value in values.items():
+        widget = fields[name].get("widget")
+        if widget == "checkbox" and value is False:
+            continue
+        result[name] = sorted(value) if widget == "checkboxes" else value
+    return result
+
+
+@pytest.fixture
+def riverton(tmp_path, database_url):
+    from tests.live import LiveServer
+
+    from server.settings import ROOT
+
+    server = LiveServer(tmp_path, database_url,
+                        YOUTHJOBS_PROGRAM_FILE=str(ROOT / "programs" / "sample-riverton.json")).start()
+    yield server
+    server.close()
+
+
+@pytest.mark.parametrize(("example", "lang"), [(0, "en"), (1, "so")])
+def test_another_city_s_program_works_the_same_way(browser, riverton, example, lang):
+    from server.program import load_program
+    from server.settings import ROOT
+
+    program = load_program(ROOT / "programs" / "sample-riverton.json")
+    values = program.form.schema["examples"][example]
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{riverton.url}/apply?lang={lang}")
+    expect(page.locator("#form-title")).to_have_text(program.form.definition["title"][lang])
+    expect(page.locator(".site-header__name")).to_have_text(program.raw["name"][lang])
+    complete_application(page, values, submit=False)
+    page.locator("#submit-application").click()
+    expect(page.locator("#outbox .receipt-code")).to_be_visible(timeout=15_000)
+    [row] = rows(riverton)
+    assert as_entered(row.answers, program) == as_entered(values, program)
+    assert row.form_version == program.form.version
+    context.close()

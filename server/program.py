@@ -12,7 +12,7 @@ import json
 import re
 from datetime import date
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -51,8 +51,46 @@ def age_on(born: str, on: date) -> int | None:
     return on.year - birthday.year - ((on.month, on.day) < (birthday.month, birthday.day))
 
 
+# JSON Schema patterns are ECMA-262 regular expressions, as the browser runs them; these
+# make Python's ``re`` read them the same way
+_ECMA_SPACE = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+_ECMA_CLASSES = {"d": "0-9", "w": "A-Za-z0-9_", "s": _ECMA_SPACE}
+
+
+@lru_cache(maxsize=256)
+def ecma_pattern(pattern: str) -> re.Pattern:
+    """Compile an ECMA-262 pattern with its meaning: ``$`` only at the very end, and ASCII
+    ``\\d`` and ``\\w`` (Python would also match a newline before ``$`` and any digit)."""
+    out, in_class, index = [], False, 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\" and index + 1 < len(pattern):
+            letter = pattern[index + 1]
+            if letter.lower() in _ECMA_CLASSES and (letter.islower() or not in_class):
+                inner = _ECMA_CLASSES[letter.lower()]
+                out.append(inner if in_class else f"[{'^' if letter.isupper() else ''}{inner}]")
+            else:
+                out.append(char + letter)
+            index += 2
+            continue
+        if char == "[" and not in_class:
+            in_class = True
+        elif char == "]" and in_class:
+            in_class = False
+        elif char == "$" and not in_class:
+            char = "\\Z"
+        out.append(char)
+        index += 1
+    return re.compile("".join(out))
+
+
 def validator_class(cutoff: date):
-    """Draft 2020-12 plus ``minAge`` and ``maxAge``, counted on ``cutoff`` (pwa/js/validateAnswers.js agrees)."""
+    """Draft 2020-12 plus ``minAge`` and ``maxAge``, counted on ``cutoff``, and ECMA-262
+    patterns: the same rules as pwa/js/validateAnswers.js."""
+
+    def pattern(validator, expected, instance, schema):
+        if isinstance(instance, str) and not ecma_pattern(expected).search(instance):
+            yield ValidationError(f"{instance!r} does not match {expected!r}")
 
     def min_age(validator, limit, instance, schema):
         age = age_on(instance, cutoff) if isinstance(instance, str) else None
@@ -64,7 +102,7 @@ def validator_class(cutoff: date):
         if age is not None and age > limit:
             yield ValidationError(f"must be at most {limit} years old on {cutoff.isoformat()}")
 
-    return validators.extend(Draft202012Validator, {"minAge": min_age, "maxAge": max_age})
+    return validators.extend(Draft202012Validator, {"minAge": min_age, "maxAge": max_age, "pattern": pattern})
 
 
 _TEXTS = {"label", "hint", "options", "errors", "ineligible", "rank_labels"}
