@@ -200,3 +200,31 @@ def test_the_form_definition_is_served_with_a_version_and_examples(client, app):
     assert [f for step in definition["steps"] for f in step["fields"]]
     again = client.get("/api/form", headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_an_application_filled_under_an_older_form_is_judged_by_that_form(settings, app, client, example, tmp_path):
+    from .conftest import write_program
+
+    old_version = app.state.program.form.version
+
+    def stricter(program):
+        # the city now asks everyone for an email address too
+        program["form"]["schema"]["required"].append("email")
+        for sample in program["form"]["schema"]["examples"]:
+            sample.setdefault("email", "someone@example.org")
+
+    new_app = create_app(settings.__class__(**{**settings.__dict__, "program_file": write_program(tmp_path, stricter)}))
+    with TestClient(new_app) as new_client:
+        assert new_app.state.program.form.version != old_version
+        # a phone that filled the old form offline, without an email, sends it days later
+        offline = submission(app, example)
+        assert offline["form_version"] == old_version and "email" not in example
+        assert post(new_client, offline).status_code == 201
+        # the same answers under the new version need the email
+        current = {**submission(new_app, example)}
+        response = post(new_client, current)
+        assert response.status_code == 400
+        assert [e["field"] for e in response.json()["errors"]] == ["email"]
+        with session(new_app.state.engine) as db:
+            assert db.get(Application, offline["id"]).form_version == old_version
+    new_app.state.engine.dispose()
