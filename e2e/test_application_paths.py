@@ -210,6 +210,7 @@ def test_the_chosen_language_is_remembered_offline(context, live_server):
     page = context.new_page()
     page.goto(f"{live_server.url}/apply")
     wait_for_service_worker(page)
+    page.locator(".languages__current").click()  # the language menu in the header
     page.get_by_role("link", name="Tiếng Việt").click()
     expect(page.locator("html")).to_have_attribute("lang", "vi")
     wait_for_service_worker(page)
