@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
@@ -14,8 +15,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from . import api, offline, pages, status_page
+from . import api, offline, pages, staff, status_page
 from .assets import Assets
+from .auth import Csrf, Sessions
 from .db import DatabaseNotReady, check_ready, make_engine
 from .form_versions import FormVersions
 from .logs import RequestLog
@@ -24,7 +26,7 @@ from .problems import Problem, problem_handler
 from .program import load_program
 from .ratelimit import RateLimiter
 from .security import SecurityHeaders
-from .settings import Settings
+from .settings import RateLimit, Settings
 from .submissions import Submissions
 
 log = logging.getLogger("youthjobs")
@@ -85,7 +87,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     app = Starlette(
         debug=settings.debug,
-        routes=[Route("/healthz", healthz), Route("/readyz", readyz), *pages.routes, *status_page.routes, *api.routes, *offline.routes],
+        routes=[Route("/healthz", healthz), Route("/readyz", readyz), *pages.routes, *status_page.routes, *staff.routes, *api.routes, *offline.routes],
         middleware=[Middleware(RequestLog), Middleware(SecurityHeaders), Middleware(GZipMiddleware, minimum_size=600)],
         exception_handlers={Problem: problem_handler, HTTPException: http_error, 500: server_error},
         lifespan=lifespan,
@@ -96,9 +98,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.assets = assets
     app.state.renderer = renderer
     app.state.forms = forms
-    app.state.submissions = Submissions(engine, forms)
+    app.state.submissions = Submissions(engine, forms, program.identity)
     app.state.rate_limiter = RateLimiter(engine, settings.rate_limit)
     app.state.offline = offline.OfflineShell(program, assets, renderer.apply_page)
+    app.state.sessions = Sessions(engine, timedelta(minutes=settings.session_idle_minutes),
+                                  timedelta(hours=settings.session_max_hours))
+    app.state.csrf = Csrf(settings.secret())
+    # sign-in throttles: always on, whatever YOUTHJOBS_RATE_LIMIT says
+    app.state.login_limits = (RateLimiter(engine, RateLimit(5, 900)), RateLimiter(engine, RateLimit(30, 900)))
     return app
 
 

@@ -90,6 +90,18 @@ def _asset(body: bytes, name: str) -> Asset:
     return Asset(body, gzip.compress(body, compresslevel=9, mtime=0), content_type, f'"{digest}"')
 
 
+def _sources_fingerprint(theme_css: str) -> str:
+    sha = hashlib.sha256(theme_css.encode())
+    for folder in ("pwa", "service-worker"):
+        for path in sorted((ROOT / folder).rglob("*")):
+            if path.is_file():
+                sha.update(f"{path}:{path.stat().st_mtime_ns}".encode())
+    return sha.hexdigest()
+
+
+_built: dict[tuple[str, str], tuple] = {}  # one build per process for the same sources
+
+
 class Assets:
     """Built, content-hashed files served under ``/assets/`` and kept in memory."""
 
@@ -98,7 +110,11 @@ class Assets:
         self.files: dict[str, Asset] = {}
         self.urls: dict[str, str] = {}
         self.worker_source = ""
-        self._build(theme_css)
+        key = (str(self.out_dir), _sources_fingerprint(theme_css))
+        if key not in _built:
+            self._build(theme_css)
+            _built[key] = (self.files, self.urls, self.worker_source)
+        self.files, self.urls, self.worker_source = _built[key]
 
     def url(self, name: str) -> str:
         return self.urls[name]
@@ -119,6 +135,8 @@ class Assets:
                 "app.js": Bundle(*[f"pwa/js/{m}" for m in PAGE_MODULES],
                                  filters=("esm-concat", "rjsmin"), output="app.%(version)s.js"),
                 "app.css": Bundle("theme.css", "pwa/css/app.css", filters="rcssmin", output="app.%(version)s.css"),
+                # the staff console's extra rules, kept out of the young person's first load
+                "staff.css": Bundle("pwa/css/staff.css", filters="rcssmin", output="staff.%(version)s.css"),
                 "sw.js": Bundle(*[f"pwa/js/{m}" for m in SHARED_MODULES],
                                 *[f"service-worker/{m}" for m in WORKER_MODULES],
                                 filters=("esm-concat", "rjsmin"), output="sw.%(version)s.js"),

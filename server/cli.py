@@ -63,7 +63,7 @@ def demo() -> None:
     engine = make_engine(settings.database_url)
     forms = FormVersions(engine, program.form)
     forms.register_current()
-    submissions = Submissions(engine, forms)
+    submissions = Submissions(engine, forms, program.identity)
     created = 0
     for index, answers in enumerate(program.form.schema.get("examples", [])):
         # a stable id per example, so running this twice stores each one once
@@ -96,6 +96,29 @@ def serve(host: str, port: int, workers: int) -> None:
     uvicorn.run("server.app:app", host=host, port=port, workers=workers, proxy_headers=True,
                 forwarded_allow_ips=settings.trusted_proxies or None, server_header=False,
                 access_log=False, log_config=logging_config(settings.log_level.upper()))
+
+
+@main.command()
+def reindex() -> None:
+    """Recompute the search and duplicate keys of every application (after editing staff.identity)."""
+    from sqlmodel import select
+
+    from .db import make_engine, session
+    from .models import Application
+    from .program import load_program
+
+    settings = _settings()
+    identity = load_program(settings.program_file).identity
+    engine = make_engine(settings.database_url)
+    count = 0
+    with session(engine) as db:
+        for row in db.exec(select(Application).execution_options(yield_per=500)):
+            for key, value in identity.keys(row.answers).items():
+                setattr(row, key, value)
+            db.add(row)
+            count += 1
+        db.commit()
+    click.echo(f"reindexed {count} application(s)")
 
 
 @main.command()
@@ -184,6 +207,24 @@ def keys_list() -> None:
     current = ring.current_id()
     for key_id in ring.ids():
         click.echo(f"{key_id}{'  (current)' if key_id == current else ''}")
+
+
+@main.command("create-user")
+@click.option("--email", prompt=True, help="The person's email address (their sign-in name).")
+@click.option("--name", prompt=True, help="Their name, as staff will see it.")
+@click.option("--role", type=click.Choice(["admin", "reviewer", "analyst", "outreach"]), default="admin",
+              show_default=True)
+@click.password_option(help="At least 12 characters (asked for, hidden, if not given).")
+def create_user_command(email: str, name: str, role: str, password: str) -> None:
+    """Create a staff account (the first admin; admins add the rest in the console)."""
+    from .auth import create_user
+    from .db import make_engine
+
+    try:
+        user = create_user(make_engine(_settings().database_url), email, name, role, password)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"created {user.role} account for {user.email}")
 
 
 @main.command("delete-application")

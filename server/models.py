@@ -47,6 +47,67 @@ class Application(SQLModel, table=True):
     filled_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
     received_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp(nullable=False, index=True))
     status: str = Field(default="received", max_length=32, index=True)
+    # normalized copies of the identity answers (server/identity.py), for search and duplicates
+    first_key: str = Field(default="", max_length=100, index=True)
+    last_key: str = Field(default="", max_length=100, index=True)
+    birth_date: str = Field(default="", max_length=10, index=True)
+    phone_key: str = Field(default="", max_length=20, index=True)
+    email_key: str = Field(default="", max_length=254, index=True)
+    area: str = Field(default="", max_length=100, index=True)
+    duplicate_of: str | None = Field(default=None, foreign_key="applications.id", max_length=36)
+
+
+class ApplicationEvent(SQLModel, table=True):
+    """What happened to an application after it arrived: status changes, corrections, duplicates."""
+
+    __tablename__ = "application_events"
+
+    id: str = Field(primary_key=True, max_length=36)
+    application_id: str = Field(foreign_key="applications.id", index=True, max_length=36)
+    at: datetime = Field(default_factory=utcnow, sa_column=_timestamp(nullable=False))
+    actor_id: str | None = Field(default=None, foreign_key="staff_users.id", max_length=36)
+    kind: str = Field(max_length=32)
+    data: dict = Field(default_factory=dict, sa_column=Column(JSONDocument, nullable=False))
+
+
+class StaffUser(SQLModel, table=True):
+    """A member of staff: admin, reviewer, analyst or outreach worker."""
+
+    __tablename__ = "staff_users"
+
+    id: str = Field(primary_key=True, max_length=36)
+    email: str = Field(sa_column=Column(String(254), unique=True, nullable=False))
+    name: str = Field(max_length=200)
+    role: str = Field(max_length=16)
+    password_hash: str = Field(max_length=200)
+    disabled: bool = False
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp(nullable=False))
+    password_changed_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp(nullable=False))
+
+
+class StaffSession(SQLModel, table=True):
+    """A signed-in browser. Only a hash of the cookie's token is stored."""
+
+    __tablename__ = "staff_sessions"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user_id: str = Field(foreign_key="staff_users.id", index=True, max_length=36)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp(nullable=False))
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp(nullable=False))
+    revoked_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who looked at or changed what, and when. Written once; never edited or deleted by the app."""
+
+    __tablename__ = "audit_events"
+
+    id: str = Field(primary_key=True, max_length=36)
+    at: datetime = Field(default_factory=utcnow, sa_column=_timestamp(nullable=False, index=True))
+    actor_id: str | None = Field(default=None, foreign_key="staff_users.id", index=True, max_length=36)
+    action: str = Field(max_length=40, index=True)
+    target: str = Field(default="", max_length=64, index=True)
+    details: dict = Field(default_factory=dict, sa_column=Column(JSONDocument, nullable=False))
 
 
 class Tombstone(SQLModel, table=True):

@@ -20,6 +20,7 @@ from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import SchemaError, ValidationError
 
 from .i18n import localized
+from .identity import Identity
 from .validation import FieldError, field_errors
 
 WIDGETS = {"text", "date", "tel", "email", "number", "textarea", "radios", "checkboxes", "select", "checkbox", "ranked"}
@@ -266,7 +267,7 @@ def _check_keywords(schema, where: str) -> None:
                 _check_keywords(sub, f"{where}.{keyword}[{index}]")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Program:
     """A city's program: its name, branding, languages and current form."""
 
@@ -287,6 +288,21 @@ class Program:
 
     def text(self, key: str, lang: str) -> str:
         return localized(self.raw.get(key), lang, self.default_language)
+
+    @cached_property
+    def identity(self) -> Identity:
+        """Which questions hold the name, birth date, phone, email and area (``staff.identity``)."""
+        return Identity(self.raw.get("staff", {}).get("identity", {}))
+
+    @property
+    def list_columns(self) -> list[str]:
+        """Questions shown as columns in the staff list, after name and receipt code."""
+        return self.raw.get("staff", {}).get("list_columns", [])
+
+    @property
+    def export_columns(self) -> list[str]:
+        """Questions exported, in order (answers not listed are never exported)."""
+        return self.raw.get("staff", {}).get("export_columns", self.form.field_order)
 
     @property
     def theme_color(self) -> str:
@@ -312,4 +328,12 @@ def load_program(path: Path) -> Program:
     definition.setdefault("default_language", raw.get("default_language", "en"))
     form = FormDefinition(program_id=raw["id"], definition=definition)
     form.check()
-    return Program(raw=raw, form=form)
+    program = Program(raw=raw, form=form)
+    known = set(form.field_order)
+    staff = raw.get("staff", {})
+    for where, names in [("staff.identity", staff.get("identity", {}).values()),
+                         ("staff.list_columns", program.list_columns), ("staff.export_columns", program.export_columns)]:
+        unknown = sorted(set(names) - known)
+        if unknown:
+            raise ProgramError(f"{where} names questions the form does not have: {unknown}")
+    return program

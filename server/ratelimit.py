@@ -20,6 +20,20 @@ class RateLimiter:
         self.limit = limit
         self._insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
 
+    def peek(self, key: str, now: float | None = None) -> int | None:
+        """Like ``hit`` but without counting this request: seconds to wait, or None."""
+        if not self.limit.enabled:
+            return None
+        now = time.time() if now is None else now
+        window = int(now // self.limit.seconds)
+        table = RateCounter.__table__
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                table.select().where(table.c.key == key[:200], table.c.window == window)).first()
+        if row is None or row.count < self.limit.count:
+            return None
+        return max(1, int((window + 1) * self.limit.seconds - now + 0.999))
+
     def hit(self, key: str, now: float | None = None) -> int | None:
         """Record one request for ``key``; return seconds to wait if over the limit, else None."""
         if not self.limit.enabled:

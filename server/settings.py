@@ -66,6 +66,8 @@ class Settings:
     trusted_proxies: str = "127.0.0.1"
     key_dir: Path = ROOT / "var" / "keys"
     retention_years: int = 3
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
     log_level: str = "info"
     debug: bool = False
 
@@ -111,6 +113,11 @@ class Settings:
 def _convert(name: str, raw: str):
     if name in ("program_file", "assets_dir", "key_dir"):
         return Path(raw).expanduser().resolve()
+    if name in ("session_idle_minutes", "session_max_hours"):
+        value = int(raw)
+        if value < 1:
+            raise SettingsError("must be at least 1")
+        return value
     if name == "retention_years":
         value = int(raw)
         if value < 0:

@@ -22,6 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from .db import session
 from .form_versions import FormVersions
 from .i18n import gettext_for
+from .identity import Identity
 from .models import Application, Tombstone, utcnow
 from .problems import N_, Problem
 from .program import canonical_json
@@ -116,9 +117,10 @@ def _insert_unless_known(engine: Engine):
 class Submissions:
     """Validates and stores submissions; every outcome is a Receipt or a Problem."""
 
-    def __init__(self, engine: Engine, forms: FormVersions):
+    def __init__(self, engine: Engine, forms: FormVersions, identity: Identity):
         self.engine = engine
         self.forms = forms
+        self.identity = identity
         self._insert = _insert_unless_known(engine)
         # SQLite has one writer at a time: queueing writers on a lock here, instead of in
         # SQLite's busy handler (which sleeps and polls), keeps the slowest answers fast
@@ -156,6 +158,8 @@ class Submissions:
             "filled_at": _timestamp(client.get("filled_at"), "filled_at"),
             "received_at": received_at,
             "status": "received",
+            "duplicate_of": None,
+            **self.identity.keys(answers),
         }
         with self._write_lock, self.engine.begin() as connection:
             inserted = connection.execute(self._insert, row).first()

@@ -1,0 +1,53 @@
+"""Who an application is about, in normalized form: for staff search and for spotting the
+same young person applying twice (self and at an event, or at two events).
+
+Which answers hold the name, date of birth, phone, email and area comes from the program
+file (``staff.identity``), not from code.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+KEYS = ("first_name", "last_name", "birth_date", "phone", "email", "area")
+
+
+def normalize_name(text) -> str:
+    """Lower case, no accents, no punctuation: "José-Luis  O'Neil" → "jose luis o neil"."""
+    if not isinstance(text, str):
+        return ""
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return " ".join(re.sub(r"[^\w]+", " ", plain).split())[:100]
+
+
+def normalize_phone(text) -> str:
+    """The last ten digits: "+1 (617) 555-0143" and "617.555.0143" are the same phone."""
+    digits = re.sub(r"\D", "", text) if isinstance(text, str) else ""
+    return digits[-10:]
+
+
+def normalize_email(text) -> str:
+    return text.strip().casefold()[:254] if isinstance(text, str) else ""
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The program's mapping from identity roles to its questions."""
+
+    fields: dict[str, str]
+
+    def keys(self, answers: dict) -> dict[str, str]:
+        """The normalized columns stored with an application."""
+        get = lambda role: answers.get(self.fields.get(role, ""), "")  # noqa: E731
+        birth = get("birth_date")
+        return {
+            "first_key": normalize_name(get("first_name")),
+            "last_key": normalize_name(get("last_name")),
+            "birth_date": birth if isinstance(birth, str) and re.match(r"^\d{4}-\d{2}-\d{2}$", birth) else "",
+            "phone_key": normalize_phone(get("phone")),
+            "email_key": normalize_email(get("email")),
+            "area": str(get("area"))[:100],
+        }
