@@ -10,10 +10,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .assets import Assets
+from .assets import ICONS, Assets
 from .i18n import localized
 from .program import Program
 
+# what the application page needs offline (the staff console's stylesheet is not kept)
+OFFLINE_ASSETS = ("app.js", "app.css", *ICONS)
 # navigations to these paths get the application page in the language last used
 NAVIGATION_PATHS = ["/", "/apply"]
 
@@ -67,7 +69,7 @@ class OfflineShell:
         self.precache = [
             *pages,
             {"url": "/manifest.webmanifest", "revision": _digest(self.manifest)},
-            *({"url": url, "revision": None} for url in sorted(assets.urls.values())),
+            *({"url": assets.url(name), "revision": None} for name in OFFLINE_ASSETS),
         ]
         self.default_page = page_url(program.default_language)
         self.worker = (

@@ -56,7 +56,7 @@ def test_every_response_carries_the_security_headers(client, path):
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
     assert "frame-ancestors 'none'" in csp
     assert headers["x-content-type-options"] == "nosniff"
-    assert headers["referrer-policy"] == "no-referrer"
+    assert headers["referrer-policy"] == "same-origin"
     assert "camera=()" in headers["permissions-policy"]
 
 
@@ -83,7 +83,8 @@ def test_the_service_worker_is_never_cached_and_lists_the_shell(client, app):
     precache = json.loads(re.search(r"const PRECACHE=(\[.*?\]);", response.text)[1])
     urls = [entry["url"] for entry in precache]
     assert "/apply?lang=en" in urls and "/manifest.webmanifest" in urls
-    assert set(app.state.assets.urls.values()) <= set(urls)
+    assert {app.state.assets.url("app.js"), app.state.assets.url("app.css")} <= set(urls)
+    assert app.state.assets.url("staff.css") not in urls
     assert not any(url.startswith("/api/") for url in urls)
     # hashed files need no revision; the page and manifest carry one
     assert all(entry["revision"] for entry in precache if not entry["url"].startswith("/assets/"))

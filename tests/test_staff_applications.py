@@ -1,0 +1,196 @@
+"""What reviewers do with applications: find them, read them (audited), move them through
+the workflow, correct an answer, resolve duplicates, and export — and hostile answers stay
+inert everywhere."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+from openpyxl import load_workbook
+from sqlmodel import select
+
+from server.db import session
+from server.models import Application, ApplicationEvent, AuditEvent
+
+from .conftest import post, submission
+from .staff_helpers import csrf_token, make_user, sign_in
+
+
+@pytest.fixture
+def reviewer(app, client):
+    user = make_user(app, "reviewer")
+    sign_in(client, user.email)
+    return user
+
+
+def add(app, client, example, **changes) -> dict:
+    return post(client, submission(app, {**example, **changes})).json()
+
+
+def audit(app, action: str) -> list[AuditEvent]:
+    with session(app.state.engine) as db:
+        return list(db.exec(select(AuditEvent).where(AuditEvent.action == action)))
+
+
+def listed(client, **params) -> list[str]:
+    html = client.get("/staff/applications", params=params).text
+    return re.findall(r"<td>([2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4})</td>", html)
+
+
+def test_search_by_name_code_phone_and_email(app, client, example, reviewer):
+    ana = add(app, client, example, first_name="Ana María", last_name="Gómez", phone="617-555-0101",
+              email="ana@example.org")
+    add(app, client, example, first_name="Bob", last_name="Chen", phone="617-555-0102")
+    assert listed(client, q="ana") == [ana["receipt_code"]]
+    assert listed(client, q="GOMEZ") == [ana["receipt_code"]]  # accents and case do not matter
+    assert listed(client, q="ana gom") == [ana["receipt_code"]]
+    assert listed(client, q=ana["receipt_code"].lower().replace("-", "")) == [ana["receipt_code"]]
+    assert listed(client, q="(617) 555-0101") == [ana["receipt_code"]]
+    assert listed(client, q="ANA@example.org") == [ana["receipt_code"]]
+    assert listed(client, q="nobody") == []
+
+
+def test_filters_and_sorting(app, client, example, reviewer):
+    older = add(app, client, example, date_of_birth="2003-01-10", neighborhood="dorchester", last_name="Adams")
+    younger = add(app, client, example, date_of_birth="2010-06-01", neighborhood="roxbury", last_name="Zimmer",
+                  guardian_name="P", guardian_relationship="parent", guardian_phone="617-555-0110",
+                  guardian_consent=True, guardian_consent_name="P", guardian_consent_date="2027-03-01")
+    assert listed(client, age="21-24") == [older["receipt_code"]]
+    assert listed(client, age="16-17") == [younger["receipt_code"]]
+    assert listed(client, area="roxbury") == [younger["receipt_code"]]
+    assert listed(client, status="received", sort="name") == [older["receipt_code"], younger["receipt_code"]]
+    assert listed(client, status="placed") == []
+    assert listed(client, channel="self", language="en", version=app.state.program.form.version,
+                  sort="oldest") == [older["receipt_code"], younger["receipt_code"]]
+    assert listed(client, **{"from": "2000-01-01", "to": "2000-01-02"}) == []
+    assert "2 applications" in client.get("/staff/applications").text.replace("<strong>", "").replace("</strong>", "")
+
+
+def test_opening_an_application_shows_every_answer_with_its_label_and_is_audited(app, client, example, reviewer):
+    receipt = add(app, client, example)
+    page = client.get(f"/staff/applications/{receipt['id']}")
+    assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+    form = app.state.program.form
+    for name, value in example.items():
+        assert form.label(name, "en").replace("'", "&#39;") in page.text
+    assert "Roxbury" in page.text  # an option shown by its label, not its code
+    [event] = audit(app, "view_application")
+    assert event.target == receipt["id"] and event.actor_id == reviewer.id
+
+
+def test_the_status_moves_through_the_workflow_with_who_when_and_a_note(app, client, example, reviewer):
+    receipt = add(app, client, example)
+    url = f"/staff/applications/{receipt['id']}/status"
+    token = csrf_token(client)
+    client.post(url, data={"_csrf": token, "_status": "eligible", "_note": "Checked ID at the office"})
+    refused = client.post(url, data={"_csrf": token, "_status": "received"}, follow_redirects=False)
+    assert "message=refused" in refused.headers["location"]
+    with session(app.state.engine) as db:
+        row = db.get(Application, receipt["id"])
+        [event] = db.exec(select(ApplicationEvent).where(ApplicationEvent.application_id == row.id))
+    assert row.status == "eligible"
+    assert event.actor_id == reviewer.id and event.data == {"from": "received", "to": "eligible",
+                                                            "note": "Checked ID at the office"}
+    page = client.get(f"/staff/applications/{receipt['id']}").text
+    assert "Checked ID at the office" in page and "Received → Eligible" in page
+    assert audit(app, "change_status")[0].details == {"from": "received", "to": "eligible"}
+    # the young person sees it on the status page
+    status = client.post("/status", data={"code": receipt["receipt_code"], "answer": example["date_of_birth"]})
+    assert "You are eligible" in status.text
+
+
+def test_a_correction_keeps_the_original_in_the_history(app, client, example, reviewer):
+    receipt = add(app, client, example, phone="617-555-0199")
+    url = f"/staff/applications/{receipt['id']}/correction"
+    token = csrf_token(client)
+    bad = client.post(url, data={"_csrf": token, "_field": "phone", "phone": "12"})
+    assert bad.status_code == 400 and "not saved" in bad.text
+    client.post(url, data={"_csrf": token, "_field": "phone", "phone": "617-555-0123", "_note": "called her"})
+    with session(app.state.engine) as db:
+        row = db.get(Application, receipt["id"])
+        [event] = db.exec(select(ApplicationEvent).where(ApplicationEvent.kind == "correction"))
+    assert row.answers["phone"] == "617-555-0123" and row.phone_key == "6175550123"
+    assert event.data == {"field": "phone", "before": "617-555-0199", "after": "617-555-0123", "note": "called her"}
+    assert listed(client, q="617 555 0123") == [receipt["receipt_code"]]
+
+
+def test_the_same_young_person_twice_is_flagged_on_both_and_marked_not_deleted(app, client, example, reviewer):
+    first = add(app, client, example, first_name="Jordan", last_name="Rivera", phone="617-555-0143")
+    again = add(app, client, example, first_name="JORDAN ", last_name="Rivera", phone="(617) 555-0143",
+                street_address="another street")
+    other = add(app, client, example, first_name="Casey", last_name="Lee", phone="617-555-0999")
+    page_first = client.get(f"/staff/applications/{first['id']}").text
+    page_again = client.get(f"/staff/applications/{again['id']}").text
+    assert "Possible duplicates" in page_first and again["receipt_code"] in page_first
+    assert first["receipt_code"] in page_again and other["receipt_code"] not in page_again
+    client.post(f"/staff/applications/{again['id']}/duplicate",
+                data={"_csrf": csrf_token(client), "_original": first["id"]})
+    with session(app.state.engine) as db:
+        assert db.get(Application, again["id"]).duplicate_of == first["id"]
+        assert db.get(Application, first["id"]) is not None  # nothing deleted
+    assert "duplicate" in client.get("/staff/applications").text
+
+
+def read_csv(response) -> list[list[str]]:
+    assert response.content.startswith("\ufeff".encode())  # Excel reads it as UTF-8
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def test_csv_export_of_the_filtered_list_is_audited(app, client, example, reviewer):
+    add(app, client, example, neighborhood="roxbury", first_name="Zoë")
+    add(app, client, example, neighborhood="dorchester")
+    response = client.get("/staff/export/applications.csv", params={"area": "roxbury"})
+    assert response.headers["content-type"].startswith("text/csv")
+    assert "attachment" in response.headers["content-disposition"]
+    rows = read_csv(response)
+    form = app.state.program.form
+    assert rows[0][:2] == ["Receipt code", "Status"] and form.label("first_name", "en") in rows[0]
+    assert len(rows) == 2 and "Zoë" in rows[1] and "Roxbury" in rows[1]
+    [event] = audit(app, "export")
+    assert event.details == {"format": "csv", "filters": {"area": "roxbury"}, "rows": 1}
+    # what the program file does not list is never exported
+    assert form.label("race_ethnicity", "en") not in rows[0]
+
+
+def test_xlsx_export_opens_with_the_same_rows(app, client, example, reviewer):
+    for index in range(3):
+        add(app, client, example, last_name=f"Rivera{index}")
+    response = client.get("/staff/export/applications.xlsx", params={"sort": "name"})
+    sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
+    values = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert len(values) == 4
+    column = values[0].index(app.state.program.form.label("last_name", "en"))
+    assert [row[column] for row in values[1:]] == ["Rivera0", "Rivera1", "Rivera2"]
+    assert audit(app, "export")[0].details["format"] == "xlsx"
+
+
+HOSTILE = [
+    "<script>alert('x')</script>",
+    '"><img src=x onerror=alert(1)>',
+    "javascript:alert(1)",
+    "\u202eevil\u202c",
+    "=HYPERLINK(\"http://evil.example\",\"click\")",
+    "+1+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(A1:A9)",
+    "x" * 100,
+]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_hostile_answers_are_inert_in_list_detail_and_export(app, client, example, reviewer, hostile):
+    receipt = add(app, client, example, first_name=hostile[:100], experience=hostile)
+    assert receipt.get("id"), receipt
+    for page in (client.get("/staff/applications").text, client.get(f"/staff/applications/{receipt['id']}").text):
+        assert "<script>alert" not in page and "<img src=x" not in page
+        assert 'href="javascript:' not in page
+    rows = read_csv(client.get("/staff/export/applications.csv"))
+    for cell in rows[1]:
+        assert not cell.startswith(("=", "+", "-", "@")), cell
+    sheet = load_workbook(io.BytesIO(client.get("/staff/export/applications.xlsx").content)).active
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            assert cell.data_type != "f"  # never a formula
