@@ -112,3 +112,28 @@ def test_two_workers_share_one_rate_limit(server_factory):
             assert set(pool.map(lambda _: send(server, EXAMPLE).status_code, range(16))) == {429}
     assert len(workers_that_answered(server)) == 2
     assert stored_count(server) == 10
+
+
+def test_two_workers_share_staff_sessions(server_factory, database_url):
+    from server.auth import create_user
+
+    server = server_factory(workers=2)
+    create_user(server.engine, "reviewer@city.example", "Rosa", "reviewer", "correct horse battery staple")
+    signed_in = httpx.Client(headers={"Connection": "close"}, timeout=30)
+    response = signed_in.post(f"{server.url}/staff/login", follow_redirects=False,
+                              data={"email": "reviewer@city.example", "password": "correct horse battery staple"})
+    assert response.status_code == 303
+    statuses = []
+    for _ in range(10):  # new connections, until both workers have recognised the session
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            statuses += pool.map(lambda _: signed_in.get(f"{server.url}/staff/applications").status_code, range(16))
+        pids = {e["pid"] for e in log_entries(server) if e.get("path") == "/staff/applications"}
+        if len(pids) == 2:
+            break
+    assert len(pids) == 2 and set(statuses) == {200}
+    # signing out on one worker ends the session on the other
+    token = signed_in.get(f"{server.url}/staff/password").text.split('name="_csrf" value="')[1].split('"')[0]
+    signed_in.post(f"{server.url}/staff/logout", data={"_csrf": token}, follow_redirects=False)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        after = set(pool.map(lambda _: signed_in.get(f"{server.url}/staff/applications").status_code, range(16)))
+    assert after == {401}
