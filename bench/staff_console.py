@@ -131,8 +131,9 @@ STREETS = ["Warren Street", "Adams Street", "Blue Hill Avenue", "Washington Stre
            "Columbia Road", "Centre Street", "Hyde Park Avenue", "Bennington Street", "Dorchester Avenue",
            "Tremont Street", "Massachusetts Avenue", "Geneva Avenue", "River Street", "Cummins Highway"]
 SCHOOLS = ["Boston Latin Academy", "Madison Park Technical Vocational High School", "English High School",
-           "Brighton High School", "East Boston High School", "Charlestown High School", "Jeremiah E. Burke High School",
-           "Boston Community Leadership Academy", "TechBoston Academy", "Excel High School"]
+           "Brighton High School", "East Boston High School", "Charlestown High School",
+           "Jeremiah E. Burke High School", "Boston Community Leadership Academy", "TechBoston Academy",
+           "Excel High School"]
 STATUSES = {"received": 50, "eligible": 20, "needs_information": 8, "ineligible": 7, "placed": 10, "withdrawn": 5}
 LANGUAGES = {"en": 55, "es": 20, "ht": 7, "pt": 5, "vi": 5, "zh-Hans": 3, "kea": 3, "ar": 2}
 SPOKEN = {"en": "english", "es": "spanish", "ht": "haitian_creole", "pt": "portuguese", "vi": "vietnamese",
@@ -168,8 +169,8 @@ class Applications:
         self.made = 0
 
     def phone(self) -> str:
-        area, exchange, line = self.rng.choice(["617", "857", "781", "339"]), self.rng.randint(200, 999), \
-            self.rng.randint(0, 9999)
+        area = self.rng.choice(["617", "857", "781", "339"])
+        exchange, line = self.rng.randint(200, 999), self.rng.randint(0, 9999)
         spelling = self.rng.choice(["{a}-{e}-{l:04d}", "({a}) {e}-{l:04d}", "{a}{e}{l:04d}", "{a}.{e}.{l:04d}",
                                     "+1 {a} {e} {l:04d}"])
         return spelling.format(a=area, e=exchange, l=line)
@@ -223,8 +224,8 @@ class Applications:
             answers = self.answers(received, language)
             if self.made < 300:  # the generator must make applications the form accepts
                 problems = self.form.validate(answers, "en")
-                assert not problems, f"generated answers are not valid: {problems[0]} in {answers}"
-                assert age_on(answers["date_of_birth"], self.form.age_on) in range(14, 25)
+                if problems or age_on(answers["date_of_birth"], self.form.age_on) not in range(14, 25):
+                    raise RuntimeError(f"generated answers are not valid: {problems[:1]} in {answers}")
             self.made += 1
             filled = received - timedelta(minutes=rng.randint(1, 3 * 24 * 60))
             yield {
@@ -319,7 +320,7 @@ def free_port() -> int:
 
 
 class Server:
-    """``youthjobs serve`` with one worker, so the app runs in this very process."""
+    """``youthjobs serve`` with one worker: uvicorn then runs the app in that process, whose memory is watched."""
 
     def __init__(self, database_url: str, tmp: str):
         self.env = server_env(database_url, tmp)
@@ -383,7 +384,9 @@ def pages(found: dict) -> list[tuple[str, dict]]:
         ("search email", {"q": found["email_key"]}),
         ("filter area=dorchester", {"area": "dorchester"}),
         ("filter status=received", {"status": "received"}),
+        ("filter status=received, page 50", {"status": "received", "page": "50"}),
         ("filter age=16-17", {"age": "16-17"}),
+        ("filter age=16-17, page 50", {"age": "16-17", "page": "50"}),
         ("area+status, sort=name", {"area": "roxbury", "status": "received", "sort": "name"}),
     ]
 
@@ -440,13 +443,12 @@ class RssSampler(threading.Thread):
 
     def __init__(self, pid: int):
         super().__init__(daemon=True)
-        self.pid, self.peak, self.samples = pid, memory_kb(pid, "VmRSS"), 0
+        self.pid, self.peak = pid, memory_kb(pid, "VmRSS")
         self.done = threading.Event()
 
     def run(self) -> None:
         while not self.done.wait(RSS_INTERVAL):
             self.peak = max(self.peak, memory_kb(self.pid, "VmRSS"))
-            self.samples += 1
 
     def stop(self) -> int:
         self.done.set()
@@ -508,7 +510,7 @@ def measure_export(database_url: str, tmp: str, stored: int, found: dict) -> Exp
                     yield chunk
 
             records, width, columns_ok = 0, None, True
-            reader = csv.reader(_lines(chunks()))
+            reader = csv.reader(decoded_lines(chunks()))
             for record in reader:
                 records += 1
                 width = width or len(record)
@@ -519,7 +521,7 @@ def measure_export(database_url: str, tmp: str, stored: int, found: dict) -> Exp
                       memory_kb(server.pid, "VmHWM") if hwm else None)
 
 
-def _lines(chunks):
+def decoded_lines(chunks):
     """Decoded lines, ends kept (so quoted line breaks survive), from a stream of bytes."""
     decoder, pending = codecs.getincrementaldecoder("utf-8-sig")(), ""
     for chunk in chunks:

@@ -98,6 +98,10 @@ def everything(engine) -> dict[str, list[dict]]:
     return rows
 
 
+def nonempty(tables: dict) -> dict:
+    return {name: count for name, count in tables.items() if count}
+
+
 def is_empty(engine) -> bool:
     return all(rows == [] for rows in everything(engine).values())
 
@@ -116,7 +120,7 @@ def write_lines(path, documents: list) -> None:
 def test_a_backup_restores_row_for_row_into_a_new_database_on_either_engine(app, sent, new_database, path, target):
     original = everything(app.state.engine)
     summary = backup(app.state.engine, path)
-    assert summary["tables"] == {"form_versions": 1, "rate_counters": 1, "tombstones": 1, "applications": 2}
+    assert nonempty(summary["tables"]) == {"form_versions": 1, "rate_counters": 1, "tombstones": 1, "applications": 2}
     assert summary["migration"] == head_revision()
     assert summary["path"] == str(path)
 
@@ -152,7 +156,8 @@ def test_the_backup_is_gzip_json_lines_with_a_header_first_and_only_its_owner_ca
     assert header["version"] == 1
     assert header["migration"] == head_revision()
     assert datetime.fromisoformat(header["created_at"]).utcoffset().total_seconds() == 0
-    assert header["tables"] == {"form_versions": 1, "rate_counters": 1, "tombstones": 1, "applications": 2}
+    assert nonempty(header["tables"]) == {"form_versions": 1, "rate_counters": 1, "tombstones": 1, "applications": 2}
+    assert set(header["tables"]) == {table.name for table in SQLModel.metadata.sorted_tables}
     # tables in foreign-key order: each application's form version comes before it
     assert [row["table"] for row in rows] == ["form_versions", "rate_counters", "tombstones"] + ["applications"] * 2
     application = rows[-1]["row"]
