@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from .keys import KeyFileError, KeyRing
-from .problems import N_, Problem
+from .problems import Problem
 
 OAEP = padding.OAEP(mgf=padding.MGF1(algorithm=hashes.SHA256()), algorithm=hashes.SHA256(), label=None)
 MAX_SEALED = 512 * 1024
@@ -43,7 +43,7 @@ def _b64(text, name: str) -> bytes:
 
 
 def _unreadable(detail: str) -> Problem:
-    return Problem(400, "sealed-unreadable", N_("This sealed application could not be opened"), detail)
+    return Problem(400, "sealed-unreadable", "This sealed application could not be opened", detail)
 
 
 def open_sealed(ring: KeyRing, application_id: str, form_version: str, sealed: dict) -> dict:
@@ -54,7 +54,7 @@ def open_sealed(ring: KeyRing, application_id: str, form_version: str, sealed: d
         if not isinstance(sealed.get(name), str) or not sealed[name]:
             raise _unreadable(f"sealed.{name} is missing")
     if len(sealed["ciphertext"]) > MAX_SEALED:
-        raise Problem(413, "too-large", N_("The submission is too large"))
+        raise Problem(413, "too-large", "The submission is too large")
     iv = _b64(sealed["iv"], "iv")
     if len(iv) != 12:
         raise _unreadable("the IV must be 96 bits")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -58,6 +59,11 @@ def test_filters_and_sorting(app, client, example, reviewer):
     younger = add(app, client, example, date_of_birth="2010-06-01", neighborhood="roxbury", last_name="Zimmer",
                   guardian_name="P", guardian_relationship="parent", guardian_phone="617-555-0110",
                   guardian_consent=True, guardian_consent_name="P", guardian_consent_date="2027-03-01")
+    with session(app.state.engine) as db:  # received a day apart, so "oldest first" is well defined
+        row = db.get(Application, older["id"])
+        row.received_at = row.received_at - timedelta(days=1)
+        db.add(row)
+        db.commit()
     assert listed(client, age="21-24") == [older["receipt_code"]]
     assert listed(client, age="16-17") == [younger["receipt_code"]]
     assert listed(client, area="roxbury") == [younger["receipt_code"]]
