@@ -21,9 +21,9 @@ reviewer over one keep-alive connection:
   bytes and rows (header included, it must be N + 1), while a thread samples the server
   process's resident memory (VmRSS in /proc/<pid>/status) every 20 ms; the kernel's own
   high-water mark (VmHWM, reset before the export through /proc/<pid>/clear_refs) is
-  shown beside it. The export runs in a freshly started server (after one small request
-  to each page type) at --small-rows applications and again at --rows, so the two memory
-  increases can be compared.
+  shown beside it. The export runs in a freshly started server (warmed by a list page, a
+  search and a one-row export) at --small-rows applications and again at --rows, so the
+  two memory increases can be compared.
 
 Budget (the staff console issue): with 100,000 applications in SQLite and in PostgreSQL,
 every list and search page under 100 ms at the 95th percentile on this machine, and the
@@ -486,7 +486,8 @@ class Export:
 
 
 def measure_export(database_url: str, tmp: str, stored: int, found: dict) -> Export:
-    """A fresh server, one request to each page type, then the full CSV export under watch."""
+    """A fresh server warmed by a list page, a search and a one-row export, then the full CSV
+    export while its memory is watched."""
     with Server(database_url, tmp) as server, closing(server.sign_in()) as client:
         get_page(client, {})
         get_page(client, {"q": found["receipt_code"]})

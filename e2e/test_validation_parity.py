@@ -48,7 +48,7 @@ def server_errors(values) -> list[tuple[str, str]]:
     return [(error.field, error.message) for error in FORM.validate(values, "en")]
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(values=answers())
 def test_the_browser_and_the_server_report_the_same_errors(validator_page, values):
     assert browser_errors(validator_page, values) == server_errors(values)

@@ -61,7 +61,7 @@ def stored(app) -> int:
         return db.exec(select(func.count()).select_from(Application)).one()
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(values=answers())
 def test_any_answers_get_201_or_400_with_field_errors(client, app, values):
     before = stored(app)

@@ -58,27 +58,26 @@ def world(app, client, example):
 @pytest.mark.parametrize("who", ["anonymous", *ROLES])
 def test_access_matrix(app, world, who):
     refused = []
-    # signing out ends the session, so it is tried last
-    for method, path in sorted(ACCESS, key=lambda route: route == ("POST", "/staff/logout")):
-        target = path.replace("{application_id}", world["application_id"]).replace(
-            "{user_id}", world["users"]["outreach"].id)
-        with TestClient(app) as browser:
-            data = {}
-            if who != "anonymous":
-                assert sign_in(browser, world["users"][who].email).status_code == 303
-                data["_csrf"] = csrf_token(browser)
-            if path.endswith("/status"):
-                data["_status"] = "eligible"
-            response = browser.request(method, target, data=data if method == "POST" else None,
+    with TestClient(app) as browser:
+        data = {}
+        if who != "anonymous":
+            assert sign_in(browser, world["users"][who].email).status_code == 303
+            data["_csrf"] = csrf_token(browser)
+        # signing out ends the session, so it is tried last
+        for method, path in sorted(ACCESS, key=lambda route: route == ("POST", "/staff/logout")):
+            target = path.replace("{application_id}", world["application_id"]).replace(
+                "{user_id}", world["users"]["outreach"].id)
+            form = {**data, "_status": "eligible"} if path.endswith("/status") else data
+            response = browser.request(method, target, data=form if method == "POST" else None,
                                        follow_redirects=False)
-        allowed = who in ACCESS[(method, path)]
-        if allowed and response.status_code in (401, 403):
-            refused.append(f"{method} {path}: refused with {response.status_code}")
-        if not allowed:
-            if response.status_code != (401 if who == "anonymous" else 403):
-                refused.append(f"{method} {path}: answered {response.status_code}")
-            if "Xanthippe" in response.text or "Quorridge" in response.text:
-                refused.append(f"{method} {path}: personal data in a refusal")
-            if response.headers.get("cache-control") != "no-store":
-                refused.append(f"{method} {path}: refusal may be cached")
+            allowed = who in ACCESS[(method, path)]
+            if allowed and response.status_code in (401, 403):
+                refused.append(f"{method} {path}: refused with {response.status_code}")
+            if not allowed:
+                if response.status_code != (401 if who == "anonymous" else 403):
+                    refused.append(f"{method} {path}: answered {response.status_code}")
+                if "Xanthippe" in response.text or "Quorridge" in response.text:
+                    refused.append(f"{method} {path}: personal data in a refusal")
+                if response.headers.get("cache-control") != "no-store":
+                    refused.append(f"{method} {path}: refusal may be cached")
     assert refused == []
