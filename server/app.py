@@ -18,7 +18,7 @@ from starlette.routing import Route
 from . import api, offline, pages, staff, status_page
 from .assets import Assets
 from .auth import Csrf, Sessions
-from .db import DatabaseNotReady, check_ready, make_engine
+from .db import DatabaseNotReady, check_ready, make_engine, refresh_statistics
 from .form_versions import FormVersions
 from .logs import RequestLog
 from .pages import Renderer, make_templates
@@ -82,6 +82,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             log.error("youthjobs cannot start: %s", exc)
             raise
         forms.register_current()
+        if engine.dialect.name == "sqlite":
+            await run_in_threadpool(refresh_statistics, engine)
         yield
         engine.dispose()
 

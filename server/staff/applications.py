@@ -47,8 +47,11 @@ async def list_applications(request: Request) -> Response:
         age_on = program.form.age_on
         with session(app.engine) as db:
             total = db.exec(filters.count_query(age_on)).one()
-            rows = list(db.exec(filters.query(age_on).order_by(*filters.order())
-                                .offset((filters.page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+            # ids first (answered from an index), then only those rows with their answers
+            ids = list(db.exec(filters.id_query(age_on).order_by(*filters.order())
+                               .offset((filters.page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+            found = {row.id: row for row in db.exec(select(Application).where(Application.id.in_(ids)))}
+            rows = [found[i] for i in ids if i in found]
             record(db, request.state.staff.user.id, "list_applications", "",
                    filters=filters.values, page=filters.page, shown=len(rows))
             db.commit()

@@ -90,6 +90,9 @@ class Filters:
     def query(self, age_on: date):
         return select(Application).where(*self.conditions(age_on))
 
+    def id_query(self, age_on: date):
+        return select(Application.id).where(*self.conditions(age_on))
+
     def count_query(self, age_on: date):
         return select(func.count()).select_from(Application).where(*self.conditions(age_on))
 
