@@ -33,6 +33,7 @@ test: install node_modules/.installed
 bench: install
 	$(BIN)/python bench/first_load.py
 	$(BIN)/python bench/submissions.py
+	$(BIN)/python bench/staff_console.py
 
 # Extract UI strings from the code and templates, and add new ones to every catalog.
 messages: install
