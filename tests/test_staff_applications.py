@@ -200,3 +200,26 @@ def test_hostile_answers_are_inert_in_list_detail_and_export(app, client, exampl
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             assert cell.data_type != "f"  # never a formula
+
+
+def test_an_application_is_shown_with_the_labels_of_the_form_it_was_filled_under(settings, app, client, example,
+                                                                                   reviewer, tmp_path):
+    from starlette.testclient import TestClient
+
+    from server.app import create_app
+
+    from .conftest import write_program
+
+    receipt = add(app, client, example)
+
+    def renamed(program):
+        program["form"]["fields"]["first_name"]["label"]["en"] = "Given name"
+
+    new_app = create_app(settings.__class__(**{**settings.__dict__, "program_file": write_program(tmp_path, renamed)}))
+    with TestClient(new_app) as new_client:
+        sign_in(new_client, reviewer.email)
+        page = new_client.get(f"/staff/applications/{receipt['id']}").text
+        assert "First name" in page and "Given name" not in page  # the words the young person saw
+        fresh = post(new_client, submission(new_app, example)).json()
+        assert "Given name" in new_client.get(f"/staff/applications/{fresh['id']}").text
+    new_app.state.engine.dispose()

@@ -202,3 +202,11 @@ def test_sessions_are_in_the_database_not_in_process_memory(app, client):
         assert other.get("/staff/applications").status_code == 200
     other_worker.state.engine.dispose()
     assert utcnow()
+
+
+def test_many_failures_from_one_address_are_throttled_across_accounts(app, client):
+    for index in range(30):
+        sign_in(client, f"guess{index}@city.example", "not the password at all")
+    make_user(app, "reviewer")
+    blocked = sign_in(client, "reviewer@city.example")
+    assert blocked.status_code == 429 and "Too many attempts to sign in" in blocked.text
