@@ -15,11 +15,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from . import api, offline, pages, staff, status_page
+from . import api, offline, outreach, pages, staff, status_page
 from .assets import Assets
 from .auth import Csrf, Sessions
 from .db import DatabaseNotReady, check_ready, make_engine, refresh_statistics
+from .devices import DeviceCredentials
 from .form_versions import FormVersions
+from .keys import KeyRing
 from .logs import RequestLog
 from .pages import Renderer, make_templates
 from .problems import Problem, problem_handler
@@ -89,7 +91,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     app = Starlette(
         debug=settings.debug,
-        routes=[Route("/healthz", healthz), Route("/readyz", readyz), *pages.routes, *status_page.routes, *staff.routes, *api.routes, *offline.routes],
+        routes=[Route("/healthz", healthz), Route("/readyz", readyz), *pages.routes, *status_page.routes, *staff.routes, *outreach.routes, *api.routes, *offline.routes],
         middleware=[Middleware(RequestLog), Middleware(SecurityHeaders), Middleware(GZipMiddleware, minimum_size=600)],
         exception_handlers={Problem: problem_handler, HTTPException: http_error, 500: server_error},
         lifespan=lifespan,
@@ -100,12 +102,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.assets = assets
     app.state.renderer = renderer
     app.state.forms = forms
-    app.state.submissions = Submissions(engine, forms, program.identity)
+    app.state.submissions = Submissions(engine, forms, program.identity, program.languages)
     app.state.rate_limiter = RateLimiter(engine, settings.rate_limit)
     app.state.offline = offline.OfflineShell(program, assets, renderer.apply_page)
     app.state.sessions = Sessions(engine, timedelta(minutes=settings.session_idle_minutes),
                                   timedelta(hours=settings.session_max_hours))
     app.state.csrf = Csrf(settings.secret())
+    app.state.keys = KeyRing(settings.key_dir)
+    app.state.devices = DeviceCredentials(engine, settings.secret(), settings.device_credential_days)
+    # an event's devices share one public address: they are limited per credential instead
+    app.state.device_limiter = RateLimiter(engine, settings.rate_limit)
     # sign-in throttles: always on, whatever YOUTHJOBS_RATE_LIMIT says
     app.state.login_limits = (RateLimiter(engine, RateLimit(5, 900)), RateLimiter(engine, RateLimit(30, 900)))
     return app

@@ -35,6 +35,7 @@ PERMISSIONS = {
     "applications": {"admin", "reviewer"},
     "accounts": {"admin"},
     "audit": {"admin"},
+    "outreach": {"admin", "outreach"},
 }
 MIN_PASSWORD = 12
 _hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters

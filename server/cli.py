@@ -63,7 +63,7 @@ def demo() -> None:
     engine = make_engine(settings.database_url)
     forms = FormVersions(engine, program.form)
     forms.register_current()
-    submissions = Submissions(engine, forms, program.identity)
+    submissions = Submissions(engine, forms, program.identity, program.languages)
     created = 0
     for index, answers in enumerate(program.form.schema.get("examples", [])):
         # a stable id per example, so running this twice stores each one once

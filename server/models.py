@@ -62,6 +62,34 @@ class Application(SQLModel, table=True):
     email_key: str = Field(default="", max_length=254, index=True)
     area: str = Field(default="", max_length=100, index=True)
     duplicate_of: str | None = Field(default=None, foreign_key="applications.id", max_length=36)
+    # taken at an outreach event: which event, and which worker's device
+    event_id: str | None = Field(default=None, foreign_key="outreach_events.id", index=True, max_length=36)
+    worker_id: str | None = Field(default=None, foreign_key="staff_users.id", max_length=36)
+
+
+class OutreachEvent(SQLModel, table=True):
+    """A community event where outreach workers take applications on shared devices."""
+
+    __tablename__ = "outreach_events"
+
+    id: str = Field(primary_key=True, max_length=36)
+    name: str = Field(max_length=200)
+    place: str = Field(max_length=200)
+    day: str = Field(max_length=10)
+    created_by: str = Field(foreign_key="staff_users.id", max_length=36)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp(nullable=False))
+
+
+class Device(SQLModel, table=True):
+    """A shared tablet or phone enrolled by a worker for an event; its credential names it."""
+
+    __tablename__ = "devices"
+
+    id: str = Field(primary_key=True, max_length=36)
+    event_id: str = Field(foreign_key="outreach_events.id", index=True, max_length=36)
+    worker_id: str = Field(foreign_key="staff_users.id", max_length=36)
+    enrolled_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp(nullable=False))
+    revoked_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
 
 
 class ApplicationEvent(SQLModel, table=True):

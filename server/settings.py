@@ -66,6 +66,7 @@ class Settings:
     trusted_proxies: str = "127.0.0.1"
     key_dir: Path = ROOT / "var" / "keys"
     retention_years: int = 3
+    device_credential_days: int = 14
     session_idle_minutes: int = 30
     session_max_hours: int = 12
     log_level: str = "info"
@@ -113,7 +114,7 @@ class Settings:
 def _convert(name: str, raw: str):
     if name in ("program_file", "assets_dir", "key_dir"):
         return Path(raw).expanduser().resolve()
-    if name in ("session_idle_minutes", "session_max_hours"):
+    if name in ("session_idle_minutes", "session_max_hours", "device_credential_days"):
         value = int(raw)
         if value < 1:
             raise SettingsError("must be at least 1")

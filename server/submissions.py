@@ -22,11 +22,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from .db import session
 from .form_versions import FormVersions
 from .i18n import gettext_for
+from .devices import DeviceContext
 from .identity import Identity
+from .keys import KeyRing
 from .models import Application, Tombstone, utcnow
 from .problems import N_, Problem
 from .program import canonical_json
 from .receipts import receipt_code
+from .sealing import open_sealed
 
 ENVELOPE_SCHEMA = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -52,6 +55,8 @@ ENVELOPE_SCHEMA = {
     "oneOf": [{"required": ["answers"]}, {"required": ["sealed"]}],
 }
 _envelope = Draft202012Validator(ENVELOPE_SCHEMA)
+_CLIENT_FIELDS = set(ENVELOPE_SCHEMA["properties"]["client"]["properties"])
+_client = Draft202012Validator(ENVELOPE_SCHEMA["properties"]["client"])
 
 
 @dataclass(frozen=True)
@@ -117,23 +122,41 @@ def _insert_unless_known(engine: Engine):
 class Submissions:
     """Validates and stores submissions; every outcome is a Receipt or a Problem."""
 
-    def __init__(self, engine: Engine, forms: FormVersions, identity: Identity):
+    def __init__(self, engine: Engine, forms: FormVersions, identity: Identity, languages=("en",)):
         self.engine = engine
         self.forms = forms
         self.identity = identity
+        self.languages = set(languages)
         self._insert = _insert_unless_known(engine)
         # SQLite has one writer at a time: queueing writers on a lock here, instead of in
         # SQLite's busy handler (which sleeps and polls), keeps the slowest answers fast
         self._write_lock = threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
 
-    def submit(self, payload, idempotency_key: str | None, lang: str, channel: str = "self") -> tuple[int, Receipt]:
-        """Store ``payload`` once; return (201, receipt) or (200, receipt) for a replay."""
+    def submit(self, payload, idempotency_key: str | None, lang: str, device: DeviceContext | None = None,
+               keys: KeyRing | None = None) -> tuple[int, Receipt]:
+        """Store ``payload`` once; return (201, receipt) or (200, receipt) for a replay.
+        A sealed payload is accepted only from an enrolled ``device``, and opened with ``keys``."""
         self._check_envelope(payload)
         application_id = parse_id(idempotency_key, payload["id"])
-        if "sealed" in payload:
-            raise Problem(400, "sealed-needs-device", N_("Sealed applications are accepted only from an enrolled outreach device"))
-        form_version, answers = payload["form_version"], payload["answers"]
+        form_version = payload["form_version"]
         client = payload.get("client", {})
+        if "sealed" in payload:
+            if device is None or keys is None:
+                raise Problem(400, "sealed-needs-device",
+                              N_("Sealed applications are accepted only from an enrolled outreach device"))
+            if payload["sealed"].get("device") != device.device_id:
+                raise Problem(400, "sealed-unreadable", "This sealed application was sealed on another device")
+            opened = open_sealed(keys, application_id, form_version, payload["sealed"])
+            answers = opened["answers"]
+            if isinstance(opened.get("client"), dict):
+                client = {**client, **{k: v for k, v in opened["client"].items() if k in _CLIENT_FIELDS}}
+                if not _client.is_valid(client):
+                    raise Problem(400, "invalid-submission", N_("The submission is not in the expected format"))
+                # the language the young person chose on the device, sealed with the answers
+                if client.get("language") in self.languages:
+                    lang = client["language"]
+        else:
+            answers = payload["answers"]
         form = self.forms.get(form_version)
         if form is None:
             raise Problem(400, "unknown-form-version", N_("This application was filled in on a form this server does not know"),
@@ -152,7 +175,9 @@ class Submissions:
             "form_version": form_version,
             "answers": answers,
             "content_hash": digest,
-            "channel": channel,
+            "channel": "outreach" if device else "self",
+            "event_id": device.event_id if device else None,
+            "worker_id": device.worker_id if device else None,
             "language": lang,
             "client": client,
             "filled_at": _timestamp(client.get("filled_at"), "filled_at"),

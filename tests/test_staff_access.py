@@ -29,14 +29,17 @@ ACCESS = {
     ("POST", "/staff/accounts"): {"admin"},
     ("POST", "/staff/accounts/{user_id}"): {"admin"},
     ("GET", "/staff/audit"): {"admin"},
+    ("GET", "/outreach/enroll"): {"admin", "outreach"},
+    ("POST", "/outreach/enroll"): {"admin", "outreach"},
 }
 PUBLIC = {("GET", "/staff/login"), ("POST", "/staff/login")}
 
 
 def staff_routes(app) -> set[tuple[str, str]]:
+    """Every route behind a staff sign-in (its endpoint names a permission), and the sign-in page."""
     found = set()
     for route in app.routes:
-        if isinstance(route, Route) and route.path.startswith("/staff"):
+        if isinstance(route, Route) and (hasattr(route.endpoint, "permission") or route.path.startswith("/staff")):
             for method in route.methods - {"HEAD"}:
                 found.add((method, route.path))
     return found

@@ -16,7 +16,7 @@ from starlette.routing import Route
 from ..audit import record
 from ..auth import requires
 from ..db import session
-from ..models import Application, ApplicationEvent, StaffUser
+from ..models import Application, ApplicationEvent, OutreachEvent, StaffUser
 from ..pages import answers_from_form
 from ..workflow import LABELS, TRANSITIONS, allowed
 from .pages import back_to, staff_page
@@ -52,15 +52,16 @@ async def list_applications(request: Request) -> Response:
                                .offset((filters.page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
             found = {row.id: row for row in db.exec(select(Application).where(Application.id.in_(ids)))}
             rows = [found[i] for i in ids if i in found]
+            events = list(db.exec(select(OutreachEvent).order_by(OutreachEvent.day.desc()).limit(200)))
             record(db, request.state.staff.user.id, "list_applications", "",
                    filters=filters.values, page=filters.page, shown=len(rows))
             db.commit()
-        return total, rows
+        return total, rows, events
 
-    total, rows = await run_in_threadpool(find)
+    total, rows, events = await run_in_threadpool(find)
     return staff_page(request, "staff/applications.html", rows=rows, total=total, filters=filters,
                       pages=max(1, -(-total // PAGE_SIZE)), statuses=LABELS, form=program.form,
-                      columns=program.list_columns, identity=program.identity.fields)
+                      columns=program.list_columns, identity=program.identity.fields, events=events)
 
 
 def _duplicates(db, row: Application) -> list[Application]:
@@ -92,13 +93,15 @@ async def show_application(request: Request) -> Response:
                                   .order_by(ApplicationEvent.at)))
             actors = {user.id: user for user in db.exec(select(StaffUser))} if events else {}
             duplicates = _duplicates(db, row)
+            event = db.get(OutreachEvent, row.event_id) if row.event_id else None
+            worker = db.get(StaffUser, row.worker_id) if row.worker_id else None
             record(db, request.state.staff.user.id, "view_application", row.id)
             db.commit()
-        return events, actors, duplicates
+        return events, actors, duplicates, event, worker
 
-    events, actors, duplicates = await run_in_threadpool(details)
+    events, actors, duplicates, event, worker = await run_in_threadpool(details)
     return staff_page(request, "staff/application.html", row=row, form=form, events=events, actors=actors,
-                      duplicates=duplicates, statuses=LABELS, next_statuses=TRANSITIONS.get(row.status, ()),
+                      duplicates=duplicates, statuses=LABELS, event=event, worker=worker, next_statuses=TRANSITIONS.get(row.status, ()),
                       message=request.query_params.get("message"))
 
 

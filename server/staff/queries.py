@@ -19,7 +19,7 @@ SORTS = {
     "name": (Application.last_key.asc(), Application.first_key.asc(), Application.id),
     "status": (Application.status.asc(), Application.received_at.desc(), Application.id),
 }
-FILTERS = ("q", "status", "age", "area", "channel", "language", "from", "to", "version", "sort")
+FILTERS = ("q", "status", "age", "area", "channel", "event", "language", "from", "to", "version", "sort")
 
 
 def _prefix(column, text: str):
@@ -61,6 +61,8 @@ class Filters:
             found.append(Application.area == self.values["area"])
         if "channel" in self.values:
             found.append(Application.channel == self.values["channel"])
+        if "event" in self.values:
+            found.append(Application.event_id == self.values["event"])
         if "language" in self.values:
             found.append(Application.language == self.values["language"])
         if "version" in self.values:

@@ -1,0 +1,146 @@
+"""Outreach event mode, server side: enrolling a device for an event, the public key devices
+seal to, and the batch sync a device uses when it is back online.
+
+Sync checks the device credential (never an address: a whole event may share one public
+IP), takes up to 100 sealed applications, and answers each with its own outcome under the
+same idempotency rules as a single submission. A refused credential refuses the batch with
+401 and the device keeps everything queued.
+"""
+
+from __future__ import annotations
+
+import json
+
+from sqlmodel import select
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from .api import read_body, request_language
+from .auth import requires
+from .db import session
+from .devices import CredentialRefused
+from .models import Application
+from .problems import N_, Problem
+from .staff.pages import staff_page
+
+MAX_BATCH = 100
+
+
+@requires("outreach")
+async def enroll(request: Request) -> Response:
+    """A worker (signed in, online) sets up this device for an event."""
+    app = request.app.state
+    if request.method == "GET":
+        return staff_page(request, "outreach/enroll.html", error=None, enrolled=None,
+                          device_days=app.settings.device_credential_days)
+    form = request.state.form
+    try:
+        event, device, credential = await run_in_threadpool(
+            app.devices.enroll, request.state.staff.user.id, str(form.get("name", "")), str(form.get("place", "")),
+            str(form.get("day", "")))
+    except ValueError as exc:
+        return staff_page(request, "outreach/enroll.html", status=400, error=str(exc), enrolled=None,
+                          device_days=app.settings.device_credential_days)
+    key_id = app.keys.current_id()
+    enrolled = {"credential": credential, "device": device.id, "event": {"id": event.id, "name": event.name,
+                "place": event.place, "day": event.day}, "key": {"id": key_id, "spki": app.keys.public_key_spki(key_id)}
+                if key_id else None}
+    if "application/json" in request.headers.get("accept", ""):
+        return JSONResponse(enrolled, headers={"Cache-Control": "no-store"})
+    return staff_page(request, "outreach/enroll.html", error=None, enrolled=enrolled,
+                      device_days=app.settings.device_credential_days)
+
+
+async def public_key(request: Request) -> Response:
+    """The key devices seal applications to (public; the private half never leaves the server)."""
+    keys = request.app.state.keys
+    key_id = keys.current_id()
+    if key_id is None:
+        raise Problem(503, "no-key", N_("The server has no key for sealed applications yet"),
+                      "An administrator needs to run `youthjobs keys rotate`.")
+    return JSONResponse({"key_id": key_id, "spki": keys.public_key_spki(key_id)}, headers={"Cache-Control": "no-cache"})
+
+
+async def _device(request: Request):
+    """The enrolled device behind the request's credential; 401 (records stay queued) if none."""
+    header = request.headers.get("authorization", "")
+    token = header[7:].strip() if header.lower().startswith("bearer ") else None
+    try:
+        device = await run_in_threadpool(request.app.state.devices.check, token)
+    except CredentialRefused as refused:
+        raise Problem(401, "device-credential", N_("This device needs a worker to sign in again"),
+                      N_("Nothing was lost: the applications stay on the device until they are sent."),
+                      reason=refused.reason) from None
+    limiter = request.app.state.device_limiter
+    wait = await run_in_threadpool(limiter.hit, f"device:{device.device_id}") if limiter.limit.enabled else None
+    if wait is not None:
+        problem = Problem(429, "rate-limited", N_("Too many tries from this connection"),
+                          N_("Wait a minute, then try again. Nothing was lost."), retry_after=wait)
+        problem.headers["Retry-After"] = str(wait)
+        raise problem
+    return device
+
+
+async def _json(request: Request, limit: int) -> dict:
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+        raise Problem(415, "unsupported-media-type", N_("Send the application as JSON"))
+    try:
+        body = json.loads(await read_body(request, limit))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise Problem(400, "malformed-json", N_("The submission is not valid JSON")) from None
+    if not isinstance(body, dict):
+        raise Problem(400, "invalid-submission", N_("The submission is not in the expected format"))
+    return body
+
+
+async def sync(request: Request) -> Response:
+    app = request.app.state
+    device = await _device(request)
+    body = await _json(request, app.settings.max_body_bytes * MAX_BATCH)
+    items = body.get("items")
+    if not isinstance(items, list) or not 1 <= len(items) <= MAX_BATCH:
+        raise Problem(400, "invalid-batch", f"Send between 1 and {MAX_BATCH} applications in items")
+    lang = request_language(request)
+
+    def store_all():
+        results = []
+        for item in items:
+            item_id = item.get("id") if isinstance(item, dict) else None
+            try:
+                if not isinstance(item, dict) or "sealed" not in item:
+                    raise Problem(400, "sealed-required", "Applications from an outreach device must be sealed")
+                status, receipt = app.submissions.submit(item, str(item_id or ""), lang, device=device, keys=app.keys)
+                results.append({"status": status, **receipt.to_json()})
+            except Problem as problem:  # this one item's outcome; the others go on
+                results.append({"id": item_id, "status": problem.status, "problem": problem.to_json()})
+        return results
+
+    results = await run_in_threadpool(store_all)
+    return JSONResponse({"results": results}, headers={"Cache-Control": "no-store"})
+
+
+async def confirm(request: Request) -> Response:
+    """Which of these ids the server has, from this device's event: the reconciliation count."""
+    app = request.app.state
+    device = await _device(request)
+    body = await _json(request, 64 * 1024)
+    ids = body.get("ids")
+    if not isinstance(ids, list) or len(ids) > 1000 or not all(isinstance(i, str) for i in ids):
+        raise Problem(400, "invalid-batch", "Send up to 1000 application ids in ids")
+
+    def known():
+        with session(app.engine) as db:
+            query = select(Application.id).where(Application.id.in_(ids), Application.event_id == device.event_id)
+            return sorted(db.exec(query))
+
+    return JSONResponse({"received": await run_in_threadpool(known)}, headers={"Cache-Control": "no-store"})
+
+
+routes = [
+    Route("/outreach/enroll", enroll, methods=["GET", "POST"]),
+    Route("/api/outreach/key", public_key, methods=["GET"]),
+    Route("/api/outreach/sync", sync, methods=["POST"]),
+    Route("/api/outreach/confirm", confirm, methods=["POST"]),
+]

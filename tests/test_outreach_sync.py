@@ -1,0 +1,187 @@
+"""A shared outreach device: enrolled by a worker, then syncing sealed applications in
+batches with the same exactly-once rules; its credential, not its address, is what counts."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import time
+import uuid
+from unittest.mock import patch
+
+import pytest
+from cryptography.hazmat.primitives.serialization import load_der_public_key
+from sqlmodel import select
+from starlette.testclient import TestClient
+
+from server.app import create_app
+from server.db import session
+from server.keys import KeyRing
+from server.models import Application, Device, utcnow
+from server.sealing import seal
+from server.settings import RateLimit
+
+from .staff_helpers import csrf_token, make_user, sign_in
+
+
+@pytest.fixture
+def outreach_app(settings, tmp_path):
+    KeyRing(tmp_path / "keys").rotate()
+    app = create_app(settings.__class__(**{**settings.__dict__, "key_dir": tmp_path / "keys"}))
+    yield app
+    app.state.engine.dispose()
+
+
+@pytest.fixture
+def device(outreach_app):
+    """A worker signs in and enrolls this device for an event."""
+    with TestClient(outreach_app) as browser:
+        worker = make_user(outreach_app, "outreach")
+        sign_in(browser, worker.email)
+        response = browser.post("/outreach/enroll", headers={"Accept": "application/json"},
+                                data={"_csrf": csrf_token(browser), "name": "Roxbury Youth Fair",
+                                      "place": "Madison Park", "day": "2027-04-12"})
+    assert response.status_code == 200
+    enrolled = response.json()
+    enrolled["worker"] = worker
+    enrolled["public_key"] = load_der_public_key(base64.b64decode(enrolled["key"]["spki"]))
+    return enrolled
+
+
+def sealed_item(app, device, answers, application_id=None) -> dict:
+    application_id = application_id or str(uuid.uuid4())
+    version = app.state.program.form.version
+    content = {"answers": answers, "client": {"filled_at": "2027-04-12T15:04:00Z", "language": "es"}}
+    return {"id": application_id, "form_version": version,
+            "sealed": seal(device["public_key"], device["key"]["id"], application_id, version, device["device"], content)}
+
+
+def sync(client, device, items, token=None):
+    return client.post("/api/outreach/sync", json={"items": items},
+                       headers={"Authorization": f"Bearer {token or device['credential']}"})
+
+
+@pytest.fixture
+def examples(outreach_app):
+    return copy.deepcopy(outreach_app.state.program.form.schema["examples"])
+
+
+def test_a_batch_is_stored_once_with_its_event_and_worker(outreach_app, device, examples):
+    items = [sealed_item(outreach_app, device, examples[i % 2]) for i in range(3)]
+    with TestClient(outreach_app) as client:
+        first = sync(client, device, items)
+        again = sync(client, device, items)  # the response was lost; the device sends it all again
+    assert [r["status"] for r in first.json()["results"]] == [201, 201, 201]
+    assert [r["status"] for r in again.json()["results"]] == [200, 200, 200]
+    assert [r["receipt_code"] for r in first.json()["results"]] == [r["receipt_code"] for r in again.json()["results"]]
+    with session(outreach_app.state.engine) as db:
+        rows = list(db.exec(select(Application)))
+    assert len(rows) == 3
+    assert {(r.channel, r.event_id, r.worker_id, r.language) for r in rows} == {
+        ("outreach", device["event"]["id"], device["worker"].id, "es")}  # the language chosen on the device
+    assert all(r.filled_at is not None for r in rows)
+
+
+def test_each_item_gets_its_own_outcome(outreach_app, device, examples):
+    invalid = {**examples[0], "zip": "99999x"}
+    tampered = sealed_item(outreach_app, device, examples[0])
+    tampered["sealed"]["device"] = "another-device"
+    moved = sealed_item(outreach_app, device, examples[0])
+    moved["id"] = str(uuid.uuid4())  # a sealed record copied onto another application id
+    items = [sealed_item(outreach_app, device, examples[0]), sealed_item(outreach_app, device, invalid), tampered,
+             moved, {"id": str(uuid.uuid4()), "form_version": "x", "answers": examples[0]}]
+    with TestClient(outreach_app) as client:
+        results = sync(client, device, items).json()["results"]
+    assert [r["status"] for r in results] == [201, 400, 400, 400, 400]
+    assert results[1]["problem"]["errors"][0]["field"] == "zip"
+    assert "another device" in results[2]["problem"]["title"]
+    assert "was changed" in results[3]["problem"]["detail"]
+    assert results[4]["problem"]["type"].endswith("sealed-required")
+    with session(outreach_app.state.engine) as db:
+        assert len(db.exec(select(Application)).all()) == 1
+
+
+def test_the_reconciliation_count_comes_from_the_server(outreach_app, device, examples):
+    items = [sealed_item(outreach_app, device, examples[0]) for _ in range(4)]
+    never_sent = str(uuid.uuid4())
+    with TestClient(outreach_app) as client:
+        sync(client, device, items[:3])
+        confirmed = client.post("/api/outreach/confirm", json={"ids": [i["id"] for i in items] + [never_sent]},
+                                headers={"Authorization": f"Bearer {device['credential']}"}).json()["received"]
+    assert confirmed == sorted(i["id"] for i in items[:3])
+
+
+@pytest.mark.parametrize("credential", [None, "forged.credential.value"])
+def test_without_a_valid_credential_the_batch_is_refused_and_nothing_stored(outreach_app, device, examples, credential):
+    with TestClient(outreach_app) as client:
+        headers = {"Authorization": f"Bearer {credential}"} if credential else {}
+        response = client.post("/api/outreach/sync", json={"items": [sealed_item(outreach_app, device, examples[0])]},
+                               headers=headers)
+    assert response.status_code == 401
+    assert response.json()["reason"] in ("missing", "invalid")
+    assert "Nothing was lost" in response.json()["detail"]
+
+
+def test_an_expired_or_revoked_credential_asks_for_a_worker_again(outreach_app, device, examples):
+    with patch("itsdangerous.timed.time.time", return_value=time.time() - 15 * 86400):
+        _event, _device, old = outreach_app.state.devices.enroll(device["worker"].id, "Old fair", "Park", "2027-03-01")
+    with TestClient(outreach_app) as client:
+        expired = sync(client, device, [sealed_item(outreach_app, device, examples[0])], token=old)
+        assert expired.status_code == 401 and expired.json()["reason"] == "expired"
+        with session(outreach_app.state.engine) as db:
+            row = db.get(Device, device["device"])
+            row.revoked_at = utcnow()
+            db.add(row)
+            db.commit()
+        revoked = sync(client, device, [sealed_item(outreach_app, device, examples[0])])
+        assert revoked.status_code == 401 and revoked.json()["reason"] == "revoked"
+
+
+def test_devices_are_rate_limited_per_credential_not_per_address(settings, tmp_path, examples):
+    KeyRing(tmp_path / "keys").rotate()
+    app = create_app(settings.__class__(**{**settings.__dict__, "key_dir": tmp_path / "keys",
+                                           "rate_limit": RateLimit(2, 86400)}))
+    with TestClient(app) as client:
+        worker = make_user(app, "outreach")
+        sign_in(client, worker.email)
+        devices = []
+        for name in ("Tablet A", "Tablet B"):
+            enrolled = client.post("/outreach/enroll", headers={"Accept": "application/json"},
+                                   data={"_csrf": csrf_token(client), "name": name, "place": "Gym", "day": "2027-04-12"}).json()
+            enrolled["public_key"] = load_der_public_key(base64.b64decode(enrolled["key"]["spki"]))
+            devices.append(enrolled)
+        a, b = devices
+        statuses_a = [sync(client, a, [sealed_item(app, a, examples[0])]).status_code for _ in range(3)]
+        # the second tablet at the same event, same address, is not held back by the first
+        statuses_b = [sync(client, b, [sealed_item(app, b, examples[0])]).status_code for _ in range(2)]
+    app.state.engine.dispose()
+    assert statuses_a == [200, 200, 429] and statuses_b == [200, 200]
+
+
+def test_a_batch_has_at_most_a_hundred(outreach_app, device, examples):
+    with TestClient(outreach_app) as client:
+        too_many = sync(client, device, [{"id": str(uuid.uuid4())}] * 101)
+        empty = sync(client, device, [])
+    assert too_many.status_code == empty.status_code == 400
+
+
+def test_the_public_key_is_published_for_devices(outreach_app):
+    with TestClient(outreach_app) as client:
+        key = client.get("/api/outreach/key").json()
+    assert key["key_id"] == outreach_app.state.keys.current_id()
+    assert load_der_public_key(base64.b64decode(key["spki"])).key_size == 3072
+
+
+def test_staff_see_and_filter_by_the_event_and_worker(outreach_app, device, examples):
+    with TestClient(outreach_app) as client:
+        receipt = sync(client, device, [sealed_item(outreach_app, device, examples[0])]).json()["results"][0]
+        client.post("/api/applications", json={"id": (own := str(uuid.uuid4())),
+                    "form_version": outreach_app.state.program.form.version, "answers": examples[1]},
+                    headers={"Idempotency-Key": own})
+        reviewer = make_user(outreach_app, "reviewer")
+        sign_in(client, reviewer.email)
+        listed = client.get("/staff/applications", params={"event": device["event"]["id"]}).text
+        assert receipt["receipt_code"] in listed and "Roxbury Youth Fair" in listed
+        assert listed.count("<tr>") == 2  # the header and the one application from the event
+        detail = client.get(f"/staff/applications/{receipt['id']}").text
+        assert "Roxbury Youth Fair, Madison Park, 2027-04-12" in detail and "Outreach" in detail
