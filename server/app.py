@@ -104,7 +104,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.forms = forms
     app.state.submissions = Submissions(engine, forms, program.identity, program.languages)
     app.state.rate_limiter = RateLimiter(engine, settings.rate_limit)
-    app.state.offline = offline.OfflineShell(program, assets, renderer.apply_page)
+    app.state.offline = offline.OfflineShell(
+        program, assets, renderer.apply_page, lambda: renderer.render("outreach/queue.html", program.default_language))
     app.state.sessions = Sessions(engine, timedelta(minutes=settings.session_idle_minutes),
                                   timedelta(hours=settings.session_max_hours))
     app.state.csrf = Csrf(settings.secret())

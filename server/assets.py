@@ -36,6 +36,13 @@ PAGE_MODULES = SHARED_MODULES + [
     "review.js",
     "statusPanel.js",
     "updateNotice.js",
+    "receiptCode.js",
+    "seal.js",
+    "sealedQueue.js",
+    "syncSealed.js",
+    "outreachMode.js",
+    "queuePage.js",
+    "enrollPage.js",
     "main.js",
 ]
 WORKER_MODULES = ["precache.js", "sw.js"]

@@ -53,6 +53,15 @@ class DeviceCredentials:
             db.commit()
         return event, device, self.serializer.dumps({"device": device.id})
 
+    def renew(self, device_id: str) -> tuple[OutreachEvent, Device, str]:
+        """A fresh credential for an enrolled, not revoked device."""
+        with session(self.engine) as db:
+            device = db.get(Device, device_id)
+            if device is None or device.revoked_at is not None:
+                raise ValueError("This device cannot be renewed: set it up for an event again")
+            event = db.get(OutreachEvent, device.event_id)
+        return event, device, self.serializer.dumps({"device": device.id})
+
     def check(self, token: str | None) -> DeviceContext:
         """The device a credential names, if it is genuine, in date and not revoked."""
         if not token:

@@ -16,12 +16,12 @@ from .program import Program
 
 # what the application page needs offline (the staff console's stylesheet is not kept)
 OFFLINE_ASSETS = ("app.js", "app.css", *ICONS)
-# navigations to these paths get the application page in the language last used
-NAVIGATION_PATHS = ["/", "/apply"]
+# navigations to these paths get that page in the language last used
+NAVIGATION_PAGES = {"/": "/apply", "/apply": "/apply", "/outreach/apply": "/outreach/apply"}
 
 
-def page_url(lang: str) -> str:
-    return f"/apply?lang={lang}"
+def page_url(lang: str, page: str = "/apply") -> str:
+    return f"{page}?lang={lang}"
 
 
 def _digest(*parts: str | bytes) -> str:
@@ -56,7 +56,7 @@ def web_app_manifest(program: Program, assets: Assets) -> dict:
 class OfflineShell:
     """The manifest and service worker for one build of the app."""
 
-    def __init__(self, program: Program, assets: Assets, render_page):
+    def __init__(self, program: Program, assets: Assets, render_page, render_queue):
         self.assets = assets
         self.manifest = json.dumps(web_app_manifest(program, assets), ensure_ascii=False).encode()
         # one page per language; only the default one is fetched at install, the others
@@ -66,15 +66,22 @@ class OfflineShell:
              **({} if lang == program.default_language else {"lazy": True})}
             for lang in program.languages
         ]
+        # event mode: only devices set up for an outreach event ever fetch these
+        outreach = [
+            *({"url": page_url(lang, "/outreach/apply"), "revision": _digest(render_page(lang, mode="outreach")),
+               "lazy": True} for lang in program.languages),
+            {"url": "/outreach/queue", "revision": _digest(render_queue()), "lazy": True},
+        ]
         self.precache = [
             *pages,
+            *outreach,
             {"url": "/manifest.webmanifest", "revision": _digest(self.manifest)},
             *({"url": assets.url(name), "revision": None} for name in OFFLINE_ASSETS),
         ]
         self.default_page = page_url(program.default_language)
         self.worker = (
             f"const PRECACHE={json.dumps(self.precache)};\n"
-            f"const NAVIGATION_PATHS={json.dumps(NAVIGATION_PATHS)};\n"
+            f"const NAVIGATION_PAGES={json.dumps(NAVIGATION_PAGES)};\n"
             f"const DEFAULT_PAGE={json.dumps(self.default_page)};\n"
             + assets.worker_source
         ).encode()

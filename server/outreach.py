@@ -43,6 +43,24 @@ async def enroll(request: Request) -> Response:
     except ValueError as exc:
         return staff_page(request, "outreach/enroll.html", status=400, error=str(exc), enrolled=None,
                           device_days=app.settings.device_credential_days)
+    return _enrolled(request, event, device, credential)
+
+
+@requires("outreach")
+async def renew(request: Request) -> Response:
+    """A new credential for the same device (its sealed records are bound to it)."""
+    app = request.app.state
+    device_id = str(request.state.form.get("device", ""))[:36]
+    try:
+        event, device, credential = await run_in_threadpool(app.devices.renew, device_id)
+    except ValueError as exc:
+        return staff_page(request, "outreach/enroll.html", status=400, error=str(exc), enrolled=None,
+                          device_days=app.settings.device_credential_days)
+    return _enrolled(request, event, device, credential)
+
+
+def _enrolled(request: Request, event, device, credential) -> Response:
+    app = request.app.state
     key_id = app.keys.current_id()
     enrolled = {"credential": credential, "device": device.id, "event": {"id": event.id, "name": event.name,
                 "place": event.place, "day": event.day}, "key": {"id": key_id, "spki": app.keys.public_key_spki(key_id)}
@@ -140,6 +158,7 @@ async def confirm(request: Request) -> Response:
 
 routes = [
     Route("/outreach/enroll", enroll, methods=["GET", "POST"]),
+    Route("/outreach/renew", renew, methods=["POST"]),
     Route("/api/outreach/key", public_key, methods=["GET"]),
     Route("/api/outreach/sync", sync, methods=["POST"]),
     Route("/api/outreach/confirm", confirm, methods=["POST"]),

@@ -51,12 +51,14 @@ class Renderer:
             **context,
         )
 
-    def apply_page(self, lang: str, answers=None, errors=None) -> str:
+    def apply_page(self, lang: str, answers=None, errors=None, mode: str = "self") -> str:
         form = self.program.form
         errors = errors or []
         return self.render(
             "apply.html",
             lang,
+            mode=mode,
+            idle_seconds=int(self.program.raw.get("outreach", {}).get("idle_seconds", 180)),
             form=form,
             answers=answers or {},
             errors={e.field: e.message for e in errors},
@@ -157,8 +159,24 @@ async def _read_form(request: Request, limit: int) -> FormData:
     return FormData(pairs)
 
 
+async def outreach_form(request: Request) -> Response:
+    """The application in event mode, for a shared device (no personal data: cacheable)."""
+    lang = request_language(request)
+    response = _html(request.app.state.renderer.apply_page(lang, mode="outreach"))
+    response.headers["Vary"] = "Accept-Language, Cookie"
+    response.headers["Content-Language"] = lang
+    return remember_language(request, response, lang)
+
+
+async def outreach_queue(request: Request) -> Response:
+    """The worker's queue screen: a shell the device fills from its own storage, offline."""
+    return _html(request.app.state.renderer.render("outreach/queue.html", request.app.state.program.default_language))
+
+
 routes = [
     Route("/", home, methods=["GET"]),
+    Route("/outreach/apply", outreach_form, methods=["GET"]),
+    Route("/outreach/queue", outreach_queue, methods=["GET"]),
     Route("/apply", apply_form, methods=["GET"]),
     Route("/apply", apply_submit, methods=["POST"]),
 ]

@@ -89,17 +89,29 @@ async function rememberedLanguage() {
   }
 }
 
-// "/" or "/apply": the page in the language this phone last used, from the cache if it
-// has it; else the network; offline and without it, the page in the default language.
-export async function respondToApplication(entries, request, defaultPage) {
+// "/", "/apply" or "/outreach/apply": the page in the language this phone last used, from
+// the cache if it has it; else the network; offline and without it, any cached language.
+export async function respondToPage(entries, request, page, defaultLang) {
   const lang = await rememberedLanguage();
-  const hit = lang && (await cached(entries.find((entry) => entry.url === `/apply?lang=${lang}`)));
+  const hit = lang && (await cached(entries.find((entry) => entry.url === `${page}?lang=${lang}`)));
   if (hit) return hit;
   try {
-    return await fetch(request);
+    const response = await fetch(request);
+    // keep the page just fetched, under its language, for the next time there is no signal
+    const entry = entries.find((candidate) => candidate.url === `${page}?lang=${response.headers.get("Content-Language")}`);
+    if (response.ok && entry) {
+      const cache = await caches.open(PRECACHE_NAME);
+      await cache.put(cacheKey(entry), response.clone());
+    }
+    return response;
   } catch (error) {
-    const fallback = await cached(entries.find((entry) => entry.url === defaultPage));
-    if (fallback) return fallback;
+    // offline: the default language first, then whichever language this phone has
+    const isDefault = (entry) => (entry.url.endsWith(`=${defaultLang}`) ? 0 : 1);
+    const candidates = entries.filter((entry) => entry.url.startsWith(`${page}?lang=`));
+    for (const entry of candidates.sort((a, b) => isDefault(a) - isDefault(b))) {
+      const fallback = await cached(entry);
+      if (fallback) return fallback;
+    }
     throw error;
   }
 }

@@ -1,10 +1,10 @@
-import { installPrecache, cleanupPrecache, precacheEntryFor, respondFromPrecache, precacheNow, respondToApplication } from "./precache.js";
+import { installPrecache, cleanupPrecache, precacheEntryFor, respondFromPrecache, precacheNow, respondToPage } from "./precache.js";
 import { openDatabase } from "../pwa/js/idb.js";
 import { Outbox } from "../pwa/js/outbox.js";
 import { sendOutbox, announceOutboxChange } from "../pwa/js/sendOutbox.js";
 
 // The service worker. The server prepends PRECACHE (the app shell with revisions),
-// NAVIGATION_PATHS and DEFAULT_PAGE. The worker answers only the application page and
+// NAVIGATION_PAGES and DEFAULT_PAGE. The worker answers only the application page and
 // precached URLs; API calls and every other page go to the network untouched, so personal
 // data is never put in a cache.
 self.addEventListener("install", (event) => {
@@ -29,8 +29,9 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET") return;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
-  if (request.mode === "navigate" && !url.search && NAVIGATION_PATHS.includes(url.pathname)) {
-    event.respondWith(respondToApplication(PRECACHE, request, DEFAULT_PAGE));
+  if (request.mode === "navigate" && !url.search && url.pathname in NAVIGATION_PAGES) {
+    const defaultLang = DEFAULT_PAGE.split("=")[1];
+    event.respondWith(respondToPage(PRECACHE, request, NAVIGATION_PAGES[url.pathname], defaultLang));
     return;
   }
   const entry = precacheEntryFor(PRECACHE, request);

@@ -31,6 +31,7 @@ ACCESS = {
     ("GET", "/staff/audit"): {"admin"},
     ("GET", "/outreach/enroll"): {"admin", "outreach"},
     ("POST", "/outreach/enroll"): {"admin", "outreach"},
+    ("POST", "/outreach/renew"): {"admin", "outreach"},
 }
 PUBLIC = {("GET", "/staff/login"), ("POST", "/staff/login")}
 

@@ -8,6 +8,10 @@ const UPGRADES = [
     db.createObjectStore("outbox", { keyPath: "id" });
     db.createObjectStore("meta");
   },
+  // version 2: applications taken at an outreach event, sealed (see sealedQueue.js)
+  (db) => {
+    db.createObjectStore("sealed", { keyPath: "id" });
+  },
 ];
 
 export function openDatabase() {
@@ -28,11 +32,14 @@ export function openDatabase() {
   });
 }
 
-// Run `work(tx)` in one transaction over `stores`; resolve once it is durably committed,
-// with work's return value (or that request's result, if it returned a request).
+// Run `work(tx)` in one transaction over `stores`; resolve once it is committed, with
+// work's return value (or that request's result, if it returned a request). A write that
+// holds a submitted application is flushed to disk before it counts ("strict"); autosaves
+// of a draft, many a minute, need not wait for the disk.
 export function transaction(db, stores, mode, work) {
   return new Promise((resolve, reject) => {
-    const options = mode === "readwrite" ? { durability: "strict" } : undefined;
+    const strict = mode === "readwrite" && (stores.includes("outbox") || stores.includes("sealed"));
+    const options = mode === "readwrite" ? { durability: strict ? "strict" : "relaxed" } : undefined;
     const tx = db.transaction(stores, mode, options);
     let outcome;
     tx.oncomplete = () => resolve(outcome instanceof IDBRequest ? outcome.result : outcome);

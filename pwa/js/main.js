@@ -13,6 +13,9 @@ import { registerServiceWorker } from "./updateNotice.js";
 import { relevantFields, relevantAnswers } from "./conditions.js";
 import { Stepper } from "./stepper.js";
 import { renderReview } from "./review.js";
+import { startOutreachMode } from "./outreachMode.js";
+import { startQueuePage } from "./queuePage.js";
+import { keepEnrollment, offerRenewal } from "./enrollPage.js";
 
 // The application page: one step at a time, the draft autosaved on the device (only once
 // the person is known to be eligible), queued on submit and sent when possible.
@@ -35,7 +38,8 @@ function rememberLanguage(db, lang) {
   transaction(db, ["meta"], "readwrite", (tx) => tx.objectStore("meta").put(lang, "lang")).catch(() => {});
   if (navigator.serviceWorker) {
     navigator.serviceWorker.ready.then((registration) => {
-      if (registration.active) registration.active.postMessage({ type: "CACHE_PAGE", url: `/apply?lang=${lang}` });
+      const page = window.location.pathname.startsWith("/outreach/") ? "/outreach/apply" : "/apply";
+      if (registration.active) registration.active.postMessage({ type: "CACHE_PAGE", url: `${page}?lang=${lang}` });
     });
   }
 }
@@ -65,6 +69,15 @@ async function startApplicationPage(form) {
   }
   rememberLanguage(db, lang);
   const drafts = new Drafts(db);
+  // on a shared outreach device: seal on submit, start clean for the next person
+  const outreach = form.dataset.mode === "outreach"
+    ? await startOutreachMode(db, form, messages, async () => {
+      const current = await drafts.current();
+      if (current) await drafts.discard(current.id);
+      window.location.assign(window.location.pathname + window.location.search);
+    })
+    : null;
+  if (form.dataset.mode === "outreach" && !outreach) return;
   const outbox = new Outbox(db);
   const stepper = new Stepper(form, definition, messages);
   let draft = await drafts.current();
@@ -251,7 +264,14 @@ async function startApplicationPage(form) {
     if (!draft) draft = await drafts.start(definition.version);
     draft.answers = answers;
     draft.form_version = definition.version;
-    await outbox.submitDraft(draft, { started_at: draft.started_at, filled_at: nowIso(), language: lang });
+    const client = { started_at: draft.started_at, filled_at: nowIso(), language: lang };
+    if (outreach) {
+      await outreach.submit(draft, answers, client);
+      draft = null;
+      form.reset();
+      return;
+    }
+    await outbox.submitDraft(draft, client);
     draft = null;
     serverErrors = [];
     form.reset();
@@ -290,8 +310,16 @@ async function startApplicationPage(form) {
     new BroadcastChannel("youthjobs-outbox").onmessage = () => refresh();
   }
   registerServiceWorker($("update-notice"), saveNow);
-  scheduler.start();
+  if (!outreach) scheduler.start();
+  form.dataset.ready = "true"; // every handler is in place (tests wait for this)
 }
 
 const applicationForm = document.getElementById("application");
 if (applicationForm) startApplicationPage(applicationForm);
+// the outreach worker's pages
+const queuePage = document.getElementById("outreach-queue");
+if (queuePage) startQueuePage(queuePage);
+const enrollment = document.getElementById("device-enrollment");
+if (enrollment) keepEnrollment(enrollment);
+const renewal = document.getElementById("renew-form");
+if (renewal) offerRenewal(renewal);

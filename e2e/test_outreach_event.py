@@ -1,0 +1,179 @@
+"""An outreach worker at a community event with no wifi: set up the device, take
+applications from a line of young people offline, and sync later with a count that proves
+nothing was lost — with nothing readable left on the device."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from server.auth import create_user
+from server.keys import KeyRing
+
+from .conftest import CHROMIUM, CHROMIUM_ARGS
+from .helpers import ADULT, answers, complete_application, quick_complete, rows, wait_for_service_worker
+
+pytestmark = pytest.mark.e2e
+PASSWORD = "correct horse battery staple"
+
+SCAN_STORAGE = """async () => {
+    const found = [];
+    for (const info of await indexedDB.databases()) {
+        const db = await new Promise((resolve) => { indexedDB.open(info.name).onsuccess = (e) => resolve(e.target.result); });
+        for (const name of db.objectStoreNames) {
+            const all = await new Promise((resolve) => {
+                db.transaction(name).objectStore(name).getAll().onsuccess = (e) => resolve(e.target.result);
+            });
+            const keys = await new Promise((resolve) => {
+                db.transaction(name).objectStore(name).getAllKeys().onsuccess = (e) => resolve(e.target.result);
+            });
+            found.push(JSON.stringify(all), JSON.stringify(keys));
+        }
+        db.close();
+    }
+    for (const name of await caches.keys()) {
+        const cache = await caches.open(name);
+        for (const request of await cache.keys()) {
+            found.push(request.url, await (await cache.match(request)).text());
+        }
+    }
+    found.push(JSON.stringify(Object.assign({}, localStorage)), JSON.stringify(Object.assign({}, sessionStorage)));
+    found.push(document.cookie);
+    return found.join("\\n");
+}"""
+
+
+@pytest.fixture
+def event_server(live_server, tmp_path):
+    KeyRing(tmp_path / "keys").rotate()
+    live_server.restart(YOUTHJOBS_KEY_DIR=str(tmp_path / "keys"))
+    create_user(live_server.engine, "worker@city.example", "Wes Worker", "outreach", PASSWORD)
+    return live_server
+
+
+def enroll(page, server) -> None:
+    page.goto(f"{server.url}/staff/login")
+    page.get_by_label("Email address").fill("worker@city.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{server.url}/outreach/enroll")
+    page.get_by_label("Event name").fill("Roxbury Youth Fair")
+    page.get_by_label("Place").fill("Madison Park High School")
+    page.get_by_label("Date").fill("2027-04-12")
+    page.get_by_role("button", name="Set up this device").click()
+    expect(page.locator("#enrollment-kept")).to_be_visible()
+    page.get_by_role("link", name="Start taking applications").click()
+    wait_for_service_worker(page)
+    expect(page.locator("#worker-bar")).to_contain_text("Roxbury Youth Fair")
+    page.reload()  # now under the worker, which keeps the page for offline use
+    page.wait_for_function("""() => caches.open("youthjobs-precache-v1").then((cache) => cache.keys())
+        .then((keys) => keys.some((request) => request.url.includes("/outreach/apply?lang=")))""")
+    # the queue screen, kept for offline use
+    page.goto(f"{server.url}/outreach/queue")
+    expect(page.locator("#queue-event")).to_contain_text("Roxbury Youth Fair")
+
+
+def take_application(page, server, number: int) -> str:
+    """One young person fills the form; returns the receipt code the thank-you screen shows."""
+    page.goto(f"{server.url}/outreach/apply")
+    planted = answers(first_name=f"Zephyrine{number}", last_name="Quillfeather", phone=f"617-555-{1000 + number:04d}")
+    complete_application(page, planted)
+    thanks = page.locator("#thank-you")
+    expect(thanks).to_be_visible()
+    code = page.locator("#thank-you-code").inner_text()
+    # nothing readable is left on the device
+    stored = page.evaluate(SCAN_STORAGE)
+    assert f"Zephyrine{number}" not in stored and f"555-{1000 + number:04d}" not in stored
+    assert "Quillfeather" not in stored
+    with page.expect_navigation():  # a fresh page: nothing of this person is left in memory either
+        page.get_by_role("button", name="Done: next person").click()
+    expect(page.locator("#form-area")).to_be_visible()
+    expect(page.locator("#input-date_of_birth")).to_have_value("")
+    return code
+
+
+def sync_and_reconcile(page, server, expected: int) -> None:
+    page.goto(f"{server.url}/outreach/queue")
+    page.get_by_role("button", name="Sync now").click()
+    expect(page.locator("#reconciliation")).to_have_text(
+        f"{expected} taken at this event, {expected} received by the server", timeout=60_000)
+    expect(page.locator("#count-waiting")).to_have_text("0")
+
+
+def test_applications_taken_offline_are_sealed_and_all_arrive(browser, event_server):
+    context = browser.new_context()
+    page = context.new_page()
+    enroll(page, event_server)
+    context.set_offline(True)
+    codes = [take_application(page, event_server, number) for number in range(3)]
+    page.goto(f"{event_server.url}/outreach/queue")
+    expect(page.locator("#count-waiting")).to_have_text("3")
+    for code in codes:
+        expect(page.locator("#queue-rows")).to_contain_text(code)
+    assert rows(event_server) == []
+    context.set_offline(False)
+    sync_and_reconcile(page, event_server, 3)
+    stored = rows(event_server)
+    assert sorted(row.receipt_code for row in stored) == sorted(codes)
+    assert {row.channel for row in stored} == {"outreach"} and all(row.event_id for row in stored)
+    assert sorted(row.answers["first_name"] for row in stored) == ["Zephyrine0", "Zephyrine1", "Zephyrine2"]
+    context.close()
+    assert ADULT
+
+
+def quick_application(page, server, number: int) -> str:
+    if "/outreach/apply" not in page.url:
+        page.goto(f"{server.url}/outreach/apply")
+    quick_complete(page, answers(first_name=f"Applicant{number}", phone=f"617-555-{2000 + number:04d}"))
+    expect(page.locator("#thank-you")).to_be_visible()
+    code = page.locator("#thank-you-code").inner_text()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Done: next person").click()
+    return code
+
+
+@pytest.fixture
+def sqlite_event_server(tmp_path):
+    """The fifty-application test is about the device (volume, a browser restart); what the
+    databases do with a sync runs on both engines in the tests above and in tests/."""
+    from tests.live import LiveServer
+
+    from server.db import make_engine, upgrade
+
+    url = f"sqlite:///{tmp_path / 'event.db'}"
+    upgrade(make_engine(url))
+    KeyRing(tmp_path / "keys").rotate()
+    server = LiveServer(tmp_path, url, YOUTHJOBS_KEY_DIR=str(tmp_path / "keys")).start()
+    create_user(server.engine, "worker@city.example", "Wes Worker", "outreach", PASSWORD)
+    yield server
+    server.close()
+
+
+def test_fifty_applications_across_a_browser_restart_all_arrive_once(playwright, sqlite_event_server, tmp_path):
+    event_server = sqlite_event_server
+    profile = str(tmp_path / "tablet")
+
+    def open_tablet():
+        context = playwright.chromium.launch_persistent_context(profile, executable_path=CHROMIUM,
+                                                                 args=CHROMIUM_ARGS, headless=True)
+        return context, context.pages[0] if context.pages else context.new_page()
+
+    context, page = open_tablet()
+    enroll(page, event_server)
+    context.set_offline(True)
+    codes = [quick_application(page, event_server, number) for number in range(25)]
+    context.close()  # the tablet's browser is closed (battery, restart) and opened again, still offline
+
+    context, page = open_tablet()
+    context.set_offline(True)
+    page.goto(f"{event_server.url}/outreach/queue")
+    expect(page.locator("#count-waiting")).to_have_text("25")
+    codes += [quick_application(page, event_server, number) for number in range(25, 50)]
+    assert "Applicant" not in page.evaluate(SCAN_STORAGE)
+    assert rows(event_server) == []
+
+    context.set_offline(False)
+    sync_and_reconcile(page, event_server, 50)
+    stored = rows(event_server)
+    assert len(stored) == 50 and sorted(row.receipt_code for row in stored) == sorted(codes)
+    context.close()

@@ -1,0 +1,23 @@
+import { openDatabase } from "./idb.js";
+import { SealedQueue } from "./sealedQueue.js";
+
+// After a worker sets the device up for an event (or renews its sign-in), keep the
+// device's credential, event and the server's public key on the device.
+export async function keepEnrollment(element) {
+  const enrollment = JSON.parse(element.textContent);
+  const queue = new SealedQueue(await openDatabase());
+  const previous = await queue.device();
+  // a renewal keeps the same device (its sealed records are bound to it) with a new credential
+  await queue.saveDevice(previous && previous.device === enrollment.device ? { ...previous, ...enrollment } : enrollment);
+  document.getElementById("enrollment-kept").hidden = false;
+}
+
+// On the set-up page: offer to renew this device's sign-in instead of enrolling a new one.
+export async function offerRenewal(form) {
+  const queue = new SealedQueue(await openDatabase());
+  const device = await queue.device();
+  if (!device) return;
+  form.querySelector("[name=device]").value = device.device;
+  document.getElementById("renew-event").textContent = device.event.name;
+  form.hidden = false;
+}

@@ -1,0 +1,57 @@
+// Sending a device's sealed applications in batches, with progress, stopping cleanly on
+// a lost connection or an expired sign-in (the rest stay queued: press sync to resume).
+const SYNC_BATCH = 25;
+
+function authorized(device) {
+  return { "Content-Type": "application/json", Accept: "application/json", Authorization: `Bearer ${device.credential}` };
+}
+
+export async function syncSealed(queue, device, onProgress) {
+  const waiting = (await queue.all()).filter((item) => item.state === "queued");
+  const outcome = { total: waiting.length, done: 0, sent: 0, attention: 0, stopped: null };
+  onProgress(outcome);
+  for (let start = 0; start < waiting.length; start += SYNC_BATCH) {
+    const batch = waiting.slice(start, start + SYNC_BATCH);
+    let response;
+    try {
+      response = await fetch("/api/outreach/sync", {
+        method: "POST",
+        headers: authorized(device),
+        body: JSON.stringify({ items: batch.map((item) => ({ id: item.id, form_version: item.form_version, sealed: item.sealed })) }),
+        cache: "no-store",
+      });
+    } catch (error) {
+      outcome.stopped = "offline";
+      break;
+    }
+    if (response.status === 401 || response.status === 403) {
+      outcome.stopped = "signin";
+      break;
+    }
+    if (!response.ok) {
+      outcome.stopped = "busy";
+      break;
+    }
+    const results = (await response.json()).results;
+    await queue.record(results);
+    outcome.done += batch.length;
+    outcome.sent += results.filter((r) => r.status === 200 || r.status === 201).length;
+    outcome.attention += results.filter((r) => r.status >= 400).length;
+    onProgress(outcome);
+  }
+  return outcome;
+}
+
+// How many of the applications taken at this event the server confirms it has, by id.
+export async function reconcile(queue, device) {
+  const taken = (await queue.all()).filter((item) => item.event_id === device.event.id);
+  const response = await fetch("/api/outreach/confirm", {
+    method: "POST",
+    headers: authorized(device),
+    body: JSON.stringify({ ids: taken.map((item) => item.id) }),
+    cache: "no-store",
+  });
+  if (!response.ok) return null;
+  const received = new Set((await response.json()).received);
+  return { taken: taken.length, received: received.size, missing: taken.filter((item) => !received.has(item.id)) };
+}
