@@ -6,15 +6,19 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
+from sqlmodel import select
 
 from server.auth import create_user
+from server.db import session
 from server.keys import KeyRing
 
 from .conftest import CHROMIUM, CHROMIUM_ARGS
-from .helpers import ADULT, answers, complete_application, quick_complete, rows, wait_for_service_worker
+from .helpers import (ADULT, answers, complete_application, fill_step, quick_complete, rows,
+                      wait_for_service_worker)
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "correct horse battery staple"
+SYNC_BATCH = 10  # pwa/js/syncSealed.js
 
 SCAN_STORAGE = """async () => {
     const found = [];
@@ -176,4 +180,143 @@ def test_fifty_applications_across_a_browser_restart_all_arrive_once(playwright,
     sync_and_reconcile(page, event_server, 50)
     stored = rows(event_server)
     assert len(stored) == 50 and sorted(row.receipt_code for row in stored) == sorted(codes)
+    context.close()
+
+
+def test_an_application_left_alone_is_cleared_after_a_warning(browser, event_server):
+    context = browser.new_context()
+    page = context.new_page()
+    enroll(page, event_server)
+    page.clock.install()
+    page.goto(f"{event_server.url}/outreach/apply")
+    page.wait_for_selector("#application[data-ready]", state="attached")
+    fill_step(page, answers(first_name="Zephyrine", last_name="Quillfeather"))
+    typed = page.locator(".step--current input").first.input_value()
+    assert typed
+
+    page.clock.run_for("02:59")
+    expect(page.locator("#idle-warning")).to_be_hidden()
+    page.clock.run_for("00:02")
+    warning = page.get_by_role("alertdialog", name="Are you still there?")
+    expect(warning).to_be_visible()
+    warning.get_by_role("button", name="I am still here").click()  # they came back: nothing is lost
+    expect(warning).to_be_hidden()
+    expect(page.locator(".step--current input").first).to_have_value(typed)
+
+    page.clock.run_for("03:01")
+    expect(warning).to_be_visible()
+    with page.expect_navigation():  # nobody answered: cleared for the next person
+        page.clock.run_for("01:01")
+    page.wait_for_selector("#application[data-ready]", state="attached")
+    expect(page.locator(".step--current input").first).to_have_value("")
+    assert typed not in page.evaluate(SCAN_STORAGE)
+    context.close()
+
+
+def expired_credential(device_id: str) -> str:
+    """What the server gave this device more than the allowed days ago."""
+    import time
+
+    from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+
+    from server.settings import Settings
+
+    class Long_ago(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(time.time()) - (Settings().device_credential_days + 1) * 86400
+
+    return URLSafeTimedSerializer(Settings().secret(), salt="youthjobs-device", signer=Long_ago).dumps(
+        {"device": device_id})
+
+
+SET_CREDENTIAL = """(credential) => new Promise((resolve) => {
+    indexedDB.open("youthjobs").onsuccess = (event) => {
+        const db = event.target.result;
+        const store = db.transaction("meta", "readwrite").objectStore("meta");
+        store.get("device").onsuccess = (got) => {
+            const device = got.target.result;
+            store.put({ ...device, credential }, "device").onsuccess = () => resolve(device.device);
+        };
+    };
+})"""
+
+
+def test_an_expired_credential_keeps_applications_queued_until_a_worker_signs_in(browser, event_server):
+    from server.models import Device
+
+    context = browser.new_context()
+    page = context.new_page()
+    enroll(page, event_server)
+    context.set_offline(True)
+    codes = [quick_application(page, event_server, number) for number in range(2)]
+    context.set_offline(False)
+    with session(event_server.engine) as db:
+        device_id = db.exec(select(Device.id)).one()
+    page.goto(f"{event_server.url}/outreach/queue")
+    page.evaluate(SET_CREDENTIAL, expired_credential(device_id))
+    page.reload()
+
+    page.get_by_role("button", name="Sync now").click()
+    expect(page.locator("#sync-status")).to_contain_text("needs to sign in again before these can be sent. Nothing was lost.")
+    expect(page.locator("#count-waiting")).to_have_text("2")
+    assert rows(event_server) == []
+
+    page.get_by_role("link", name="Sign in again").click()
+    # a new event waits until these have arrived: they are sealed to this set-up
+    expect(page.locator("#enroll-blocked")).to_contain_text("2 applications from this event are still waiting")
+    expect(page.locator("#enroll-form")).to_be_hidden()
+    page.get_by_role("button", name="Renew this device's sign-in").click()
+    expect(page.locator("#enrollment-kept")).to_be_visible()
+    page.goto(f"{event_server.url}/outreach/queue")
+    expect(page.locator("#count-waiting")).to_have_text("2")
+    sync_and_reconcile(page, event_server, 2)
+    assert sorted(row.receipt_code for row in rows(event_server)) == sorted(codes)
+    context.close()
+
+
+def test_a_sync_cut_off_half_way_resumes_with_nothing_lost_or_sent_twice(browser, event_server):
+    context = browser.new_context()
+    page = context.new_page()
+    enroll(page, event_server)
+    context.set_offline(True)
+    taken = SYNC_BATCH + 5
+    codes = [quick_application(page, event_server, number) for number in range(taken)]
+    context.set_offline(False)
+
+    # 1. the first batch reaches the server, but the answer is lost on the way back
+    def lose_the_answer(route):
+        route.fetch()
+        route.abort("connectionreset")
+
+    # routes are set before the page loads: only then do they see a worker-controlled page's requests
+    context.route("**/api/outreach/sync", lose_the_answer)
+    page.goto(f"{event_server.url}/outreach/queue")
+    page.get_by_role("button", name="Sync now").click()
+    expect(page.locator("#sync-status")).to_contain_text(f"Stopped after 0 of {taken}: no connection. Nothing was lost")
+    expect(page.locator("#count-waiting")).to_have_text(str(taken))
+    assert len(rows(event_server)) == SYNC_BATCH
+    context.unroute("**/api/outreach/sync")
+
+    # 2. the server restarts; then the connection drops before the second batch gets there
+    event_server.restart()
+    batches = []
+
+    def cut_the_second(route):
+        batches.append(route.request)
+        if len(batches) == 2:
+            route.abort("internetdisconnected")
+        else:
+            route.continue_()
+
+    context.route("**/api/outreach/sync", cut_the_second)
+    page.reload()
+    page.get_by_role("button", name="Sync now").click()
+    expect(page.locator("#sync-status")).to_contain_text(f"Stopped after {SYNC_BATCH} of {taken}")
+    expect(page.locator("#count-waiting")).to_have_text("5")
+    context.unroute("**/api/outreach/sync")
+
+    # 3. pressed again with a good connection: everything, once
+    sync_and_reconcile(page, event_server, taken)
+    stored = rows(event_server)
+    assert len(stored) == taken and sorted(row.receipt_code for row in stored) == sorted(codes)
     context.close()

@@ -6,6 +6,7 @@ import uuid
 from urllib.parse import parse_qsl
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -39,7 +40,8 @@ class Renderer:
 
         def _(text: str, **values) -> str:
             translated = gettext(text)
-            return translated % values if values else translated
+            # the text is escaped, then values are put in: escaped unless they are Markup
+            return Markup(escape(translated)) % values if values else translated
 
         return self.templates.get_template(name).render(
             program=self.program,
@@ -58,7 +60,7 @@ class Renderer:
             "apply.html",
             lang,
             mode=mode,
-            idle_seconds=int(self.program.raw.get("outreach", {}).get("idle_seconds", 180)),
+            idle_seconds=self.program.idle_seconds,
             form=form,
             answers=answers or {},
             errors={e.field: e.message for e in errors},

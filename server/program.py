@@ -305,6 +305,13 @@ class Program:
         return self.raw.get("staff", {}).get("export_columns", self.form.field_order)
 
     @property
+    def idle_seconds(self) -> tuple[int, int]:
+        """On a shared outreach device: seconds of no input before the warning, and how long
+        the warning shows before the application is cleared (``outreach``)."""
+        outreach = self.raw.get("outreach", {})
+        return int(outreach.get("idle_seconds", 180)), int(outreach.get("idle_warning_seconds", 60))
+
+    @property
     def theme_color(self) -> str:
         return self.raw.get("theme_color", "#1d4f91")
 
@@ -329,6 +336,10 @@ def load_program(path: Path) -> Program:
     form = FormDefinition(program_id=raw["id"], definition=definition)
     form.check()
     program = Program(raw=raw, form=form)
+    for key in ("idle_seconds", "idle_warning_seconds"):
+        value = raw.get("outreach", {}).get(key, 60)
+        if not isinstance(value, int) or isinstance(value, bool) or not 10 <= value <= 3600:
+            raise ProgramError(f"outreach.{key} must be a whole number of seconds from 10 to 3600")
     known = set(form.field_order)
     staff = raw.get("staff", {})
     for where, names in [("staff.identity", staff.get("identity", {}).values()),

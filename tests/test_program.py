@@ -49,6 +49,7 @@ def test_the_form_version_follows_the_questions(tmp_path):
         (lambda p: p["form"]["schema"]["properties"]["zip"].update({"$ref": "#/x"}), "the browser cannot check"),
         (lambda p: p["form"]["schema"]["properties"]["zip"].update(format="ipv4"), "format 'ipv4'"),
         (lambda p: p.pop("form"), "has no 'form'"),
+        (lambda p: p.update(outreach={"idle_seconds": 2}), "outreach.idle_seconds must be a whole number"),
     ],
 )
 def test_a_broken_program_file_is_refused_with_a_clear_message(tmp_path, change, message):

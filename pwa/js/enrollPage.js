@@ -20,4 +20,12 @@ export async function offerRenewal(form) {
   form.querySelector("[name=device]").value = device.device;
   document.getElementById("renew-event").textContent = device.event.name;
   form.hidden = false;
+  // records are sealed to this device's set-up: a new event waits until they have arrived
+  const waiting = (await queue.all()).filter((item) => item.state === "queued").length;
+  if (waiting) {
+    document.getElementById("waiting-count").textContent = String(waiting);
+    document.getElementById("enroll-blocked").hidden = false;
+    document.getElementById("enroll-open").hidden = true;
+    document.getElementById("enroll-form").hidden = true;
+  }
 }

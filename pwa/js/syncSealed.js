@@ -1,6 +1,6 @@
 // Sending a device's sealed applications in batches, with progress, stopping cleanly on
 // a lost connection or an expired sign-in (the rest stay queued: press sync to resume).
-const SYNC_BATCH = 25;
+const SYNC_BATCH = 10;
 
 function authorized(device) {
   return { "Content-Type": "application/json", Accept: "application/json", Authorization: `Bearer ${device.credential}` };
