@@ -34,6 +34,7 @@ bench: install
 	$(BIN)/python bench/first_load.py
 	$(BIN)/python bench/submissions.py
 	$(BIN)/python bench/staff_console.py
+	$(BIN)/python bench/outreach_sync.py
 
 # Extract UI strings from the code and templates, and add new ones to every catalog.
 messages: install

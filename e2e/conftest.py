@@ -42,3 +42,19 @@ def live_server(tmp_path, database_url):
     server = LiveServer(tmp_path, database_url).start()
     yield server
     server.close()
+
+
+@pytest.fixture
+def sqlite_server(tmp_path):
+    """A server on SQLite only, with a key pair for sealed applications: for tests of what the
+    browser shows, which the database underneath does not change."""
+    from server.db import make_engine, upgrade
+    from server.keys import KeyRing
+
+    require_chromium()
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    upgrade(make_engine(url))
+    KeyRing(tmp_path / "keys").rotate()
+    server = LiveServer(tmp_path, url, YOUTHJOBS_KEY_DIR=str(tmp_path / "keys")).start()
+    yield server
+    server.close()

@@ -138,3 +138,42 @@ def quick_complete(page, values: dict) -> None:
     page.wait_for_selector("#application[data-ready]", state="attached")
     page.evaluate(FILL_ALL, values)
     page.evaluate("document.getElementById('application').requestSubmit()")
+
+
+WORKER_PASSWORD = "correct horse battery staple"
+
+
+def enroll(page, server) -> None:
+    page.goto(f"{server.url}/staff/login")
+    page.get_by_label("Email address").fill("worker@city.example")
+    page.get_by_label("Password").fill(WORKER_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{server.url}/outreach/enroll")
+    page.get_by_label("Event name").fill("Roxbury Youth Fair")
+    page.get_by_label("Place").fill("Madison Park High School")
+    page.get_by_label("Date").fill("2027-04-12")
+    page.get_by_role("button", name="Set up this device").click()
+    expect(page.locator("#enrollment-kept")).to_be_visible()
+    page.get_by_role("link", name="Start taking applications").click()
+    wait_for_service_worker(page)
+    expect(page.locator("#worker-bar")).to_contain_text("Roxbury Youth Fair")
+    page.reload()  # now under the worker, which keeps the page for offline use
+    page.wait_for_function("""() => caches.open("youthjobs-precache-v1").then((cache) => cache.keys())
+        .then((keys) => keys.some((request) => request.url.includes("/outreach/apply?lang=")))""")
+    # the queue screen, kept for offline use
+    page.goto(f"{server.url}/outreach/queue")
+    expect(page.locator("#queue-event")).to_contain_text("Roxbury Youth Fair")
+
+
+def post_application(server, values: dict = ADULT) -> str:
+    """A young person's application arrives through the API; returns its id."""
+    import urllib.request
+    import uuid
+
+    application_id = str(uuid.uuid4())
+    body = json.dumps({"id": application_id, "form_version": PROGRAM.form.version, "answers": values}).encode()
+    request = urllib.request.Request(f"{server.url}/api/applications", data=body, method="POST", headers={
+        "Content-Type": "application/json", "Idempotency-Key": application_id})
+    with urllib.request.urlopen(request) as response:
+        assert response.status == 201
+    return application_id

@@ -95,3 +95,40 @@ def test_every_screen_passes_axe(axe_page, live_server, lang):
     page.locator("button[type=submit]").click()
     expect(page.locator(".error-summary")).to_be_visible()
     assert violations(page) == [], "status not found"
+
+
+def test_staff_and_outreach_screens_pass_axe(browser, sqlite_server):
+    """The console at an office desktop, and a worker's device screens on a phone."""
+    from server.auth import create_user
+
+    from .helpers import WORKER_PASSWORD, enroll, post_application
+
+    require_axe()
+    server = sqlite_server
+    create_user(server.engine, "admin@city.example", "Ada Admin", "admin", WORKER_PASSWORD)
+    create_user(server.engine, "worker@city.example", "Wes Worker", "outreach", WORKER_PASSWORD)
+    application_id = post_application(server)
+    found = {}
+
+    context = browser.new_context(bypass_csp=True, viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    enroll(page, server)
+    for path in ("/outreach/queue", "/outreach/apply", "/staff/events", "/outreach/enroll"):
+        page.goto(server.url + path)
+        found[path] = violations(page) + (["scrolls sideways"] if scrolls_sideways(page) else [])
+    context.close()
+
+    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.goto(f"{server.url}/staff/login")
+    found["/staff/login"] = violations(page)
+    page.get_by_label("Email address").fill("admin@city.example")
+    page.get_by_label("Password").fill(WORKER_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    for path in ("/staff", "/staff/applications", f"/staff/applications/{application_id}", "/staff/accounts",
+                 "/staff/audit", "/staff/events", "/staff/password"):
+        page.goto(server.url + path)
+        expect(page.locator("h1")).to_be_visible()
+        found[path] = violations(page)
+    context.close()
+    assert {path: problems for path, problems in found.items() if problems} == {}

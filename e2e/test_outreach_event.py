@@ -4,6 +4,8 @@ nothing was lost — with nothing readable left on the device."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 from sqlmodel import select
@@ -11,14 +13,14 @@ from sqlmodel import select
 from server.auth import create_user
 from server.db import session
 from server.keys import KeyRing
+from server.settings import ROOT
 
 from .conftest import CHROMIUM, CHROMIUM_ARGS
-from .helpers import (ADULT, answers, complete_application, fill_step, quick_complete, rows,
-                      wait_for_service_worker)
+from .helpers import (ADULT, WORKER_PASSWORD, answers, complete_application, enroll, fill_step, quick_complete,
+                      rows)
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "correct horse battery staple"
-SYNC_BATCH = 10  # pwa/js/syncSealed.js
+SYNC_BATCH = int(re.search(r"SYNC_BATCH = (\d+)", (ROOT / "pwa/js/syncSealed.js").read_text()).group(1))
 
 SCAN_STORAGE = """async () => {
     const found = [];
@@ -51,30 +53,8 @@ SCAN_STORAGE = """async () => {
 def event_server(live_server, tmp_path):
     KeyRing(tmp_path / "keys").rotate()
     live_server.restart(YOUTHJOBS_KEY_DIR=str(tmp_path / "keys"))
-    create_user(live_server.engine, "worker@city.example", "Wes Worker", "outreach", PASSWORD)
+    create_user(live_server.engine, "worker@city.example", "Wes Worker", "outreach", WORKER_PASSWORD)
     return live_server
-
-
-def enroll(page, server) -> None:
-    page.goto(f"{server.url}/staff/login")
-    page.get_by_label("Email address").fill("worker@city.example")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.goto(f"{server.url}/outreach/enroll")
-    page.get_by_label("Event name").fill("Roxbury Youth Fair")
-    page.get_by_label("Place").fill("Madison Park High School")
-    page.get_by_label("Date").fill("2027-04-12")
-    page.get_by_role("button", name="Set up this device").click()
-    expect(page.locator("#enrollment-kept")).to_be_visible()
-    page.get_by_role("link", name="Start taking applications").click()
-    wait_for_service_worker(page)
-    expect(page.locator("#worker-bar")).to_contain_text("Roxbury Youth Fair")
-    page.reload()  # now under the worker, which keeps the page for offline use
-    page.wait_for_function("""() => caches.open("youthjobs-precache-v1").then((cache) => cache.keys())
-        .then((keys) => keys.some((request) => request.url.includes("/outreach/apply?lang=")))""")
-    # the queue screen, kept for offline use
-    page.goto(f"{server.url}/outreach/queue")
-    expect(page.locator("#queue-event")).to_contain_text("Roxbury Youth Fair")
 
 
 def take_application(page, server, number: int) -> str:
@@ -148,7 +128,7 @@ def sqlite_event_server(tmp_path):
     upgrade(make_engine(url))
     KeyRing(tmp_path / "keys").rotate()
     server = LiveServer(tmp_path, url, YOUTHJOBS_KEY_DIR=str(tmp_path / "keys")).start()
-    create_user(server.engine, "worker@city.example", "Wes Worker", "outreach", PASSWORD)
+    create_user(server.engine, "worker@city.example", "Wes Worker", "outreach", WORKER_PASSWORD)
     yield server
     server.close()
 

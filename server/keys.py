@@ -11,6 +11,7 @@ import base64
 import hashlib
 import os
 import stat
+import threading
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -33,6 +34,11 @@ class KeyRing:
 
     def __init__(self, directory: Path):
         self.directory = Path(directory)
+        # Loading a 3072-bit private key checks it, which takes tens of milliseconds: keep
+        # each loaded key. A key id names its key's contents, so a kept key cannot go stale;
+        # one whose file was removed (retired) is dropped.
+        self._loaded: dict[str, object] = {}
+        self._lock = threading.Lock()
 
     def ids(self) -> list[str]:
         return sorted(path.stem for path in self.directory.glob("*.pem"))
@@ -61,8 +67,12 @@ class KeyRing:
     def private_key(self, key_id: str):
         path = self.directory / f"{key_id}.pem"
         if not key_id.isalnum() or not path.exists():
+            self._loaded.pop(key_id, None)
             raise KeyFileError(f"no private key with id {key_id!r} in {self.directory}")
-        return serialization.load_pem_private_key(path.read_bytes(), password=None)
+        with self._lock:
+            if key_id not in self._loaded:
+                self._loaded[key_id] = serialization.load_pem_private_key(path.read_bytes(), password=None)
+            return self._loaded[key_id]
 
     def public_key_spki(self, key_id: str) -> str:
         """The public key as base64 SubjectPublicKeyInfo, which WebCrypto's importKey("spki") takes."""

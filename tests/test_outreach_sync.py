@@ -17,7 +17,7 @@ from starlette.testclient import TestClient
 from server.app import create_app
 from server.db import session
 from server.keys import KeyRing
-from server.models import Application, Device, utcnow
+from server.models import Application, AuditEvent, Device, utcnow
 from server.sealing import seal
 from server.settings import RateLimit
 
@@ -185,3 +185,42 @@ def test_staff_see_and_filter_by_the_event_and_worker(outreach_app, device, exam
         assert listed.count("<tr>") == 2  # the header and the one application from the event
         detail = client.get(f"/staff/applications/{receipt['id']}").text
         assert "Roxbury Youth Fair, Madison Park, 2027-04-12" in detail and "Outreach" in detail
+
+
+def test_workers_see_their_own_events_counts_and_admins_see_all(outreach_app, device, examples):
+    other = make_user(outreach_app, "outreach", "other.worker@city.example")
+    outreach_app.state.devices.enroll(other.id, "Dorchester Day", "Town Field", "2027-05-01")
+    with TestClient(outreach_app) as client:
+        sync(client, device, [sealed_item(outreach_app, device, examples[i % 2]) for i in range(2)])
+        sign_in(client, device["worker"].email)
+        own = client.get("/staff/events")
+        assert own.status_code == 200 and own.headers["cache-control"] == "no-store"
+        assert "Roxbury Youth Fair" in own.text and "Dorchester Day" not in own.text
+        assert f'<strong id="received-{device["event"]["id"]}">2</strong>' in own.text
+        assert examples[0]["first_name"] not in own.text  # counts, never applicants
+        admin = make_user(outreach_app, "admin")
+        sign_in(client, admin.email)
+        every = client.get("/staff/events").text
+        assert "Roxbury Youth Fair" in every and "Dorchester Day" in every
+
+
+def test_a_lost_device_is_revoked_by_its_worker_and_can_no_longer_sync(outreach_app, device, examples):
+    with TestClient(outreach_app) as client:
+        other = make_user(outreach_app, "outreach", "other.worker@city.example")
+        sign_in(client, other.email)
+        refused = client.post(f"/staff/devices/{device['device']}/revoke", data={"_csrf": csrf_token(client)})
+        assert refused.status_code == 404  # not theirs
+        assert sync(client, device, [sealed_item(outreach_app, device, examples[0])]).status_code == 200
+
+        sign_in(client, device["worker"].email)
+        revoked = client.post(f"/staff/devices/{device['device']}/revoke", data={"_csrf": csrf_token(client)},
+                              follow_redirects=False)
+        assert revoked.status_code == 303
+        assert "Revoked" in client.get("/staff/events").text
+        answer = sync(client, device, [sealed_item(outreach_app, device, examples[1])])
+        assert answer.status_code == 401 and answer.json()["reason"] == "revoked"
+        assert "Nothing was lost" in answer.json()["detail"]
+    with session(outreach_app.state.engine) as db:
+        assert len(list(db.exec(select(Application)))) == 1
+        audit = list(db.exec(select(AuditEvent).where(AuditEvent.action == "revoke_device")))
+    assert [(entry.actor_id, entry.target) for entry in audit] == [(device["worker"].id, device["device"])]

@@ -78,3 +78,16 @@ def test_records_sealed_to_an_older_key_still_open_after_rotation(tmp_path):
     record = seal(ring.private_key(old).public_key(), old, ID, VERSION, DEVICE, CONTENT)
     ring.rotate()
     assert open_sealed(ring, ID, VERSION, record) == CONTENT
+
+
+def test_a_retired_key_stops_opening_records_at_once(tmp_path):
+    """Keys are kept loaded for speed; removing a key's file still retires it straight away."""
+    ring = KeyRing(tmp_path / "keys")
+    old = ring.rotate()
+    record = seal(ring.private_key(old).public_key(), old, ID, VERSION, DEVICE, CONTENT)
+    ring.rotate()
+    assert open_sealed(ring, ID, VERSION, record) == CONTENT  # loaded and kept
+    (tmp_path / "keys" / f"{old}.pem").unlink()
+    with pytest.raises(Problem) as refused:
+        open_sealed(ring, ID, VERSION, record)
+    assert refused.value.status == 400 and refused.value.detail

@@ -32,6 +32,8 @@ ACCESS = {
     ("GET", "/outreach/enroll"): {"admin", "outreach"},
     ("POST", "/outreach/enroll"): {"admin", "outreach"},
     ("POST", "/outreach/renew"): {"admin", "outreach"},
+    ("GET", "/staff/events"): {"admin", "outreach"},
+    ("POST", "/staff/devices/{device_id}/revoke"): {"admin", "outreach"},
 }
 PUBLIC = {("GET", "/staff/login"), ("POST", "/staff/login")}
 
@@ -70,7 +72,7 @@ def test_access_matrix(app, world, who):
         # signing out ends the session, so it is tried last
         for method, path in sorted(ACCESS, key=lambda route: route == ("POST", "/staff/logout")):
             target = path.replace("{application_id}", world["application_id"]).replace(
-                "{user_id}", world["users"]["outreach"].id)
+                "{user_id}", world["users"]["outreach"].id).replace("{device_id}", "no-such-device")
             form = {**data, "_status": "eligible"} if path.endswith("/status") else data
             response = browser.request(method, target, data=form if method == "POST" else None,
                                        follow_redirects=False)

@@ -1,5 +1,5 @@
-"""The staff console: sign-in, applications, exports, accounts and the audit log."""
+"""The staff console: sign-in, applications, exports, accounts, outreach events and the audit log."""
 
-from . import accounts, applications, audit_log, exports, login
+from . import accounts, applications, audit_log, events, exports, login
 
-routes = [*login.routes, *exports.routes, *applications.routes, *accounts.routes, *audit_log.routes]
+routes = [*login.routes, *exports.routes, *applications.routes, *accounts.routes, *events.routes, *audit_log.routes]
