@@ -125,8 +125,8 @@ def test_staff_and_outreach_screens_pass_axe(browser, sqlite_server):
     page.get_by_label("Email address").fill("admin@city.example")
     page.get_by_label("Password").fill(WORKER_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    for path in ("/staff", "/staff/applications", f"/staff/applications/{application_id}", "/staff/accounts",
-                 "/staff/audit", "/staff/events", "/staff/password"):
+    for path in ("/staff", "/staff/applications", f"/staff/applications/{application_id}", "/staff/insights",
+                 "/staff/accounts", "/staff/audit", "/staff/events", "/staff/password"):
         page.goto(server.url + path)
         expect(page.locator("h1")).to_be_visible()
         found[path] = violations(page)

@@ -36,6 +36,7 @@ PERMISSIONS = {
     "accounts": {"admin"},
     "audit": {"admin"},
     "outreach": {"admin", "outreach"},
+    "insights": {"admin", "reviewer", "analyst"},
 }
 MIN_PASSWORD = 12
 _hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters

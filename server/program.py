@@ -295,6 +295,16 @@ class Program:
         return Identity(self.raw.get("staff", {}).get("identity", {}))
 
     @property
+    def insights_questions(self) -> list[str]:
+        """Choice questions broken down on the insights page (``staff.insights``)."""
+        return self.raw.get("staff", {}).get("insights", [])
+
+    @property
+    def insights_min_count(self) -> int:
+        """Counts below this are shown as "fewer than N" (``staff.insights_min_count``)."""
+        return self.raw.get("staff", {}).get("insights_min_count", 10)
+
+    @property
     def list_columns(self) -> list[str]:
         """Questions shown as columns in the staff list, after name and receipt code."""
         return self.raw.get("staff", {}).get("list_columns", [])
@@ -347,4 +357,13 @@ def load_program(path: Path) -> Program:
         unknown = sorted(set(names) - known)
         if unknown:
             raise ProgramError(f"{where} names questions the form does not have: {unknown}")
+    insights = program.insights_questions
+    if not isinstance(insights, list) or sorted(set(insights) - known):
+        raise ProgramError(f"staff.insights names questions the form does not have: {sorted(set(insights) - known)}")
+    without_choices = [name for name in insights if not form.fields[name].get("options")]
+    if without_choices:
+        raise ProgramError(f"staff.insights can only break down questions with options: {without_choices}")
+    minimum = program.insights_min_count
+    if not isinstance(minimum, int) or isinstance(minimum, bool) or not 1 <= minimum <= 100:
+        raise ProgramError("staff.insights_min_count must be a whole number from 1 to 100")
     return program

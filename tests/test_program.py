@@ -50,6 +50,9 @@ def test_the_form_version_follows_the_questions(tmp_path):
         (lambda p: p["form"]["schema"]["properties"]["zip"].update(format="ipv4"), "format 'ipv4'"),
         (lambda p: p.pop("form"), "has no 'form'"),
         (lambda p: p.update(outreach={"idle_seconds": 2}), "outreach.idle_seconds must be a whole number"),
+        (lambda p: p["staff"].update(insights=["shoe_size"]), "staff.insights names questions the form does not have"),
+        (lambda p: p["staff"].update(insights=["first_name"]), "can only break down questions with options"),
+        (lambda p: p["staff"].update(insights_min_count=0), "insights_min_count must be a whole number from 1"),
     ],
 )
 def test_a_broken_program_file_is_refused_with_a_clear_message(tmp_path, change, message):

@@ -33,6 +33,7 @@ ACCESS = {
     ("POST", "/outreach/enroll"): {"admin", "outreach"},
     ("POST", "/outreach/renew"): {"admin", "outreach"},
     ("GET", "/staff/events"): {"admin", "outreach"},
+    ("GET", "/staff/insights"): {"admin", "reviewer", "analyst"},
     ("POST", "/staff/devices/{device_id}/revoke"): {"admin", "outreach"},
 }
 PUBLIC = {("GET", "/staff/login"), ("POST", "/staff/login")}
