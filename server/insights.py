@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, func
+from sqlalchemy import Engine, func, true
 from sqlmodel import select
 
 from .db import session
@@ -56,50 +56,70 @@ def _rows(counts: Counter, labels: dict[str, str], other: str = "Not answered") 
     return rows
 
 
+def _array_values(db, name: str, counted):
+    """(value, count) for each answer chosen in an array question, and how many chose any."""
+    if db.get_bind().dialect.name == "postgresql":
+        chosen = func.jsonb_array_elements_text(Application.answers[name]).table_valued("value")
+    else:
+        chosen = func.json_each(Application.answers, f"$.{name}").table_valued("value")
+    rows = db.exec(select(chosen.c.value, func.count()).select_from(Application).join(chosen, true())
+                   .where(counted).group_by(chosen.c.value)).all()
+    answered = db.exec(select(func.count(Application.id.distinct())).select_from(Application).join(chosen, true())
+                       .where(counted)).one()
+    return rows, answered
+
+
 def breakdowns(engine: Engine, program: Program) -> tuple[int, list[Breakdown]]:
-    """(applications counted, the breakdowns), every count already suppressed where small."""
+    """(applications counted, the breakdowns), every count already suppressed where small.
+    Four or five scans of the table in all, whatever the number of breakdowns."""
     form, lang = program.form, program.default_language
-    minimum = program.insights_min_count
     counted = Application.duplicate_of.is_(None)
-
-    def grouped(db, column) -> Counter:
-        return Counter({value if value is not None else "": count for value, count in
-                        db.exec(select(column, func.count()).where(counted).group_by(column))})
-
-    found: list[Breakdown] = []
+    columns = [Application.status, Application.channel, Application.language, Application.area, Application.event_id]
+    scalar = [name for name in program.insights_questions if form.property_schema(name).get("type") != "array"]
+    arrays = [name for name in program.insights_questions if name not in scalar]
+    by_column = [Counter() for _ in columns]
+    by_question = {name: Counter() for name in program.insights_questions}
+    ages = Counter()
     with session(engine) as db:
-        total = db.exec(select(func.count()).select_from(Application).where(counted)).one()
-        found.append(Breakdown("Status", _rows(grouped(db, Application.status), LABELS)))
-        found.append(Breakdown("How they applied", _rows(grouped(db, Application.channel),
-                                                         {"self": "On their own", "outreach": "At an outreach event"})))
-        found.append(Breakdown("Language they applied in", _rows(grouped(db, Application.language), program.languages)))
-        ages = Counter()
-        for born, count in grouped(db, Application.birth_date).items():
+        for *values, count in db.exec(select(*columns, func.count()).where(counted).group_by(*columns)):
+            for counter, value in zip(by_column, values, strict=True):
+                counter[value if value is not None else ""] += count
+        total = sum(by_column[0].values())
+        for born, count in db.exec(select(Application.birth_date, func.count()).where(counted)
+                                   .group_by(Application.birth_date)):
             ages[str(age_on(born, form.age_on))] += count
-        known_ages = sorted(int(age) for age in ages if age != "None")
-        found.append(Breakdown(f"Age on {form.age_on.isoformat()}",
-                               _rows(ages, {str(age): str(age) for age in known_ages})))
-        area = program.identity.fields.get("area")
-        if area:
-            found.append(Breakdown(form.label(area, lang), _rows(grouped(db, Application.area),
-                                                                 dict(form.options(area, lang)))))
-        events = grouped(db, Application.event_id)
+        if scalar:
+            extracted = [Application.answers[name].as_string() for name in scalar]
+            for *values, count in db.exec(select(*extracted, func.count()).where(counted).group_by(*extracted)):
+                for name, value in zip(scalar, values, strict=True):
+                    by_question[name][value if value is not None else ""] += count
+        for name in arrays:
+            rows, answered = _array_values(db, name, counted)
+            by_question[name].update({str(value): count for value, count in rows})
+            by_question[name][""] += total - answered
+        events = by_column[4]
         events.pop("", None)
-        if events:
-            names = {event.id: f"{event.name}, {event.day}" for event in
-                     db.exec(select(OutreachEvent).where(OutreachEvent.id.in_(list(events))))}
-            found.append(Breakdown("Outreach events", _rows(events, names, other="An event no longer on record")))
-        for name in program.insights_questions:
-            if form.property_schema(name).get("type") == "array":
-                counts = Counter()
-                for chosen in db.exec(select(Application.answers[name]).where(counted)):
-                    for value in chosen if isinstance(chosen, list) else [chosen or ""]:
-                        counts[str(value)] += 1
-                title = f"{form.label(name, lang)} (each answer chosen; one person may choose several)"
-            else:
-                counts = grouped(db, Application.answers[name].as_string())
-                title = form.label(name, lang)
-            found.append(Breakdown(title, _rows(counts, dict(form.options(name, lang)))))
+        names = {event.id: f"{event.name}, {event.day}" for event in
+                 db.exec(select(OutreachEvent).where(OutreachEvent.id.in_(list(events))))} if events else {}
+
+    status, channel, language, area_values, _ = by_column
+    found = [
+        Breakdown("Status", _rows(status, LABELS)),
+        Breakdown("How they applied", _rows(channel, {"self": "On their own", "outreach": "At an outreach event"})),
+        Breakdown("Language they applied in", _rows(language, program.languages)),
+        Breakdown(f"Age on {form.age_on.isoformat()}",
+                  _rows(ages, {str(age): str(age) for age in sorted(int(a) for a in ages if a != "None")})),
+    ]
+    area = program.identity.fields.get("area")
+    if area:
+        found.append(Breakdown(form.label(area, lang), _rows(area_values, dict(form.options(area, lang)))))
+    if events:
+        found.append(Breakdown("Outreach events", _rows(events, names, other="An event no longer on record")))
+    for name in program.insights_questions:
+        title = form.label(name, lang)
+        if name in arrays:
+            title += " (each answer chosen; one person may choose several)"
+        found.append(Breakdown(title, _rows(by_question[name], dict(form.options(name, lang)))))
     for breakdown in found:
-        suppress(breakdown.rows, minimum)
+        suppress(breakdown.rows, program.insights_min_count)
     return total, found

@@ -36,6 +36,8 @@ def applied(app, client, example):
         answers = copy.deepcopy(example)
         answers.update(first_name=f"Xanthippe{number}", neighborhood="roxbury" if number < 12 else "allston",
                        gender="woman")
+        if number < 11:  # eleven chose two answers; four did not answer
+            answers["race_ethnicity"] = ["black", "hispanic"]
         sent.append(post(client, submission(app, answers)).json()["id"])
     return sent
 
@@ -66,3 +68,16 @@ def test_duplicates_are_counted_once(app, applied):
                               data={"_csrf": token, "_original": applied[13]}, follow_redirects=False)
         assert marked.status_code == 303
         assert 'id="insights-total">14<' in browser.get("/staff/insights").text
+
+
+def test_each_answer_chosen_is_counted_and_the_unanswered_too(app, applied):
+    with TestClient(app) as browser:
+        sign_in(browser, make_user(app, "analyst").email)
+        page = browser.get("/staff/insights").text
+    section = page[page.index("each answer chosen"):]
+    section = section[:section.index("</table>")]
+    assert '<th scope="row">Hispanic or Latino/a/e</th><td class="numeric">11</td>' in section
+    assert '<th scope="row">Not answered</th><td class="numeric">fewer than 10</td>' in section
+    assert '<th scope="row">Black or African American</th><td class="numeric">not shown</td>' in section  # the other 11
+    assert '<th scope="row">Asian</th><td class="numeric">0</td>' in section
+    assert '<th scope="row">Woman or girl</th><td class="numeric">15</td>' in page
