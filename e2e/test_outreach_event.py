@@ -300,3 +300,44 @@ def test_a_sync_cut_off_half_way_resumes_with_nothing_lost_or_sent_twice(browser
     stored = rows(event_server)
     assert len(stored) == taken and sorted(row.receipt_code for row in stored) == sorted(codes)
     context.close()
+
+
+def test_an_application_the_server_finds_wrong_is_received_and_flagged_for_follow_up(browser, sqlite_server):
+    """The device cannot reopen a sealed application to fix it: the server keeps it for staff,
+    and the worker sees it received, by receipt code, as needing attention."""
+    from server.assets import _EXPORT, _IMPORT
+
+    from .helpers import PROGRAM
+
+    create_user(sqlite_server.engine, "worker@city.example", "Wes Worker", "outreach", WORKER_PASSWORD)
+    context = browser.new_context(bypass_csp=True)  # to add seal.js to the page as a script
+    page = context.new_page()
+    enroll(page, sqlite_server)
+    for name in ("seal.js", "receiptCode.js"):
+        page.add_script_tag(content=_EXPORT.sub("", _IMPORT.sub("", (ROOT / "pwa" / "js" / name).read_text())))
+    # a record as the device seals it, with an answer the server's form does not accept
+    # (as when the program tightened a rule after the device loaded the form)
+    code = page.evaluate("""async ([version, answers]) => {
+        const db = await new Promise((resolve) => { indexedDB.open("youthjobs").onsuccess = (e) => resolve(e.target.result); });
+        const device = await new Promise((resolve) => {
+            db.transaction("meta").objectStore("meta").get("device").onsuccess = (e) => resolve(e.target.result); });
+        const id = crypto.randomUUID();
+        const now = new Date().toISOString();
+        const sealed = await seal(device.key, id, version, device.device, { answers, client: { filled_at: now, language: "en" } });
+        await new Promise((resolve) => {
+            const tx = db.transaction("sealed", "readwrite");
+            tx.objectStore("sealed").put({ id, form_version: version, sealed, event_id: device.event.id,
+                                           receipt_code: receiptCode(id), queued_at: now, state: "queued" });
+            tx.oncomplete = resolve;
+        });
+        return receiptCode(id);
+    }""", [PROGRAM.form.version, answers(zip="99999x")])
+    page.reload()
+    page.get_by_role("button", name="Sync now").click()
+    expect(page.locator("#reconciliation")).to_have_text("1 taken at this event, 1 received by the server")
+    expect(page.locator("#count-attention")).to_have_text("1")
+    expect(page.locator("#queue-rows tr")).to_contain_text(code)
+    expect(page.locator("#queue-rows tr")).to_contain_text("received, needs attention")
+    assert [row.status for row in rows(sqlite_server)] == ["needs_information"]
+    assert "99999x" not in page.evaluate(SCAN_STORAGE)  # nothing readable kept for it on the device
+    context.close()

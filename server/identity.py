@@ -41,7 +41,10 @@ class Identity:
 
     def keys(self, answers: dict) -> dict[str, str]:
         """The normalized columns stored with an application."""
-        get = lambda role: answers.get(self.fields.get(role, ""), "")  # noqa: E731
+        def get(role: str) -> str:  # an answer held for fixing may be of any type: only text counts
+            value = answers.get(self.fields.get(role, ""), "")
+            return value if isinstance(value, str) else ""
+
         birth = get("birth_date")
         return {
             "first_key": normalize_name(get("first_name")),
@@ -49,5 +52,5 @@ class Identity:
             "birth_date": birth if isinstance(birth, str) and re.match(r"^\d{4}-\d{2}-\d{2}$", birth) else "",
             "phone_key": normalize_phone(get("phone")),
             "email_key": normalize_email(get("email")),
-            "area": str(get("area"))[:100],
+            "area": get("area")[:100],
         }

@@ -25,7 +25,7 @@ from .i18n import gettext_for
 from .devices import DeviceContext
 from .identity import Identity
 from .keys import KeyRing
-from .models import Application, Tombstone, utcnow
+from .models import Application, ApplicationEvent, Tombstone, utcnow
 from .problems import N_, Problem
 from .program import canonical_json
 from .receipts import receipt_code
@@ -64,13 +64,21 @@ class Receipt:
     id: str
     receipt_code: str
     received_at: datetime
+    # answers that need fixing, for an application held for staff (sealed ones only)
+    needs_attention: tuple = ()
 
     def to_json(self) -> dict:
-        return {
+        found = {
             "id": self.id,
             "receipt_code": self.receipt_code,
             "received_at": _utc(self.received_at).strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
+        if self.needs_attention:
+            found["needs_attention"] = list(self.needs_attention)
+        return found
+
+
+ARRIVED_WITH_PROBLEMS = "arrived_with_problems"
 
 
 def _utc(moment: datetime) -> datetime:
@@ -162,10 +170,18 @@ class Submissions:
             raise Problem(400, "unknown-form-version", N_("This application was filled in on a form this server does not know"),
                           N_("Open the application again to load the current form, then send it."))
         errors = form.validate(answers, lang)
+        held = ()
         if errors:
-            _ = gettext_for(lang)
-            raise Problem(400, "invalid-answers", _("Some answers need to be fixed"),
-                          errors=[error.to_json() for error in errors])
+            # the young person's own device still has the answers to fix; and answers of the
+            # wrong kind, or to questions the form does not have, are not kept for anyone
+            if device is None or any(error.code in ("type", "unknown") for error in errors):
+                _ = gettext_for(lang)
+                raise Problem(400, "invalid-answers", _("Some answers need to be fixed"),
+                              errors=[error.to_json() for error in errors])
+            # Sealed on a shared device, the answers cannot be opened there again to fix them:
+            # the program keeps the application, marked as needing information, for staff to
+            # follow up with the young person. Nothing is lost, nothing invalid passes as ready.
+            held = tuple(error.to_json() for error in errors)
 
         digest = content_hash(form_version, answers)
         received_at = utcnow().replace(microsecond=0)
@@ -182,19 +198,26 @@ class Submissions:
             "client": client,
             "filled_at": _timestamp(client.get("filled_at"), "filled_at"),
             "received_at": received_at,
-            "status": "received",
+            "status": "needs_information" if held else "received",
             "duplicate_of": None,
             **self.identity.keys(answers),
         }
         with self._write_lock, self.engine.begin() as connection:
             inserted = connection.execute(self._insert, row).first()
+            if inserted is not None and held:
+                connection.execute(ApplicationEvent.__table__.insert().values(
+                    id=str(uuid.uuid4()), application_id=application_id, at=received_at, actor_id=None,
+                    kind=ARRIVED_WITH_PROBLEMS, data={"errors": list(held)}))
         if inserted is not None:
-            return 201, Receipt(application_id, row["receipt_code"], received_at)
+            return 201, Receipt(application_id, row["receipt_code"], received_at, held)
         # already stored (a replay, or a conflicting reuse of the id) or withdrawn
         with session(self.engine) as db:
             existing = db.get(Application, application_id)
             if existing is not None:
-                return 200, self._replay(existing, digest)
+                receipt = self._replay(existing, digest)
+                if held:  # the first answer was lost: tell the device again what needs attention
+                    receipt = Receipt(receipt.id, receipt.receipt_code, receipt.received_at, held)
+                return 200, receipt
             if db.get(Tombstone, application_id) is not None:
                 raise Problem(409, "withdrawn", N_("This application was withdrawn or deleted and cannot be sent again"))
         raise RuntimeError(f"application {application_id} was neither stored nor found")

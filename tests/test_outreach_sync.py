@@ -92,13 +92,56 @@ def test_each_item_gets_its_own_outcome(outreach_app, device, examples):
              moved, {"id": str(uuid.uuid4()), "form_version": "x", "answers": examples[0]}]
     with TestClient(outreach_app) as client:
         results = sync(client, device, items).json()["results"]
-    assert [r["status"] for r in results] == [201, 400, 400, 400, 400]
-    assert results[1]["problem"]["errors"][0]["field"] == "zip"
+    assert [r["status"] for r in results] == [201, 201, 400, 400, 400]
+    assert "needs_attention" not in results[0]
+    assert [problem["field"] for problem in results[1]["needs_attention"]] == ["zip"]  # kept for staff
     assert "another device" in results[2]["problem"]["title"]
     assert "was changed" in results[3]["problem"]["detail"]
     assert results[4]["problem"]["type"].endswith("sealed-required")
     with session(outreach_app.state.engine) as db:
-        assert len(db.exec(select(Application)).all()) == 1
+        assert {row.id: row.status for row in db.exec(select(Application))} == {
+            results[0]["id"]: "received", results[1]["id"]: "needs_information"}
+
+
+def test_answers_the_device_cannot_fix_are_held_for_staff_to_follow_up(outreach_app, device, examples):
+    """A sealed application cannot be opened on the device again, so one the server finds
+    wrong is kept, marked as needing information, and fixed by staff with the young person."""
+    invalid = {**examples[0], "zip": "99999x", "email": "not an email"}
+    item = sealed_item(outreach_app, device, invalid)
+    with TestClient(outreach_app) as client:
+        first = sync(client, device, [item]).json()["results"][0]
+        again = sync(client, device, [item]).json()["results"][0]  # the first answer was lost
+        assert first["status"] == 201 and again["status"] == 200
+        assert first["needs_attention"] == again["needs_attention"] and len(first["needs_attention"]) == 2
+        confirmed = client.post("/api/outreach/confirm", json={"ids": [item["id"]]},
+                                headers={"Authorization": f"Bearer {device['credential']}"}).json()
+        assert confirmed["received"] == [item["id"]]  # it counts as received at the event
+
+        sign_in(client, make_user(outreach_app, "reviewer").email)
+        page = client.get(f"/staff/applications/{item['id']}").text
+        assert "Answers that need fixing" in page and "arrived from an outreach device with 2 answers" in page
+        token = csrf_token(client, f"/staff/applications/{item['id']}")
+        fixed = client.post(f"/staff/applications/{item['id']}/correction", follow_redirects=False,
+                            data={"_csrf": token, "_field": "zip", "zip": "02119", "_note": "confirmed by phone"})
+        assert fixed.status_code == 303  # one answer at a time, though another is still wrong
+        still_wrong = client.post(f"/staff/applications/{item['id']}/correction",
+                                  data={"_csrf": token, "_field": "email", "email": "still not one"})
+        assert still_wrong.status_code == 400
+        client.post(f"/staff/applications/{item['id']}/correction",
+                    data={"_csrf": token, "_field": "email", "email": "zeph@example.org"})
+        assert "Answers that need fixing" not in client.get(f"/staff/applications/{item['id']}").text
+    with session(outreach_app.state.engine) as db:
+        row = db.get(Application, item["id"])
+        assert (row.answers["zip"], row.answers["email"], row.status) == ("02119", "zeph@example.org", "needs_information")
+
+
+def test_answers_of_the_wrong_kind_are_refused_even_from_a_device(outreach_app, device, examples):
+    for answers in ({**examples[0], "interests": 5}, {**examples[0], "shoe_size": "9"}):
+        with TestClient(outreach_app) as client:
+            result = sync(client, device, [sealed_item(outreach_app, device, answers)]).json()["results"][0]
+        assert result["status"] == 400 and result["problem"]["type"].endswith("invalid-answers")
+    with session(outreach_app.state.engine) as db:
+        assert db.exec(select(Application)).all() == []
 
 
 def test_the_reconciliation_count_comes_from_the_server(outreach_app, device, examples):

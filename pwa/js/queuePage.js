@@ -10,6 +10,12 @@ function cell(row, text) {
   row.append(td);
 }
 
+const STATES = {
+  queued: "waiting",
+  sent: "received",
+  held: "received, needs attention: an answer must be fixed. The program will contact this applicant",
+};
+
 function megabytes(bytes) {
   return `${(bytes / 1048576).toFixed(1)} MB`;
 }
@@ -31,13 +37,13 @@ export async function startQueuePage(root) {
     const count = (state) => items.filter((item) => item.state === state).length;
     $("count-taken").textContent = String(items.length);
     $("count-waiting").textContent = String(count("queued"));
-    $("count-sent").textContent = String(count("sent"));
-    $("count-attention").textContent = String(count("attention"));
+    $("count-sent").textContent = String(count("sent") + count("held"));
+    $("count-attention").textContent = String(count("attention") + count("held"));
     const rows = items.slice().reverse().map((item) => {
       const row = document.createElement("tr");
       cell(row, item.receipt_code);
       cell(row, new Date(item.queued_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
-      cell(row, item.state === "sent" ? "received" : item.state === "attention" ? `needs attention: ${item.problem}` : "waiting");
+      cell(row, STATES[item.state] || `needs attention: ${item.problem}. It is still on this device`);
       return row;
     });
     $("queue-rows").replaceChildren(...rows);

@@ -5,7 +5,8 @@ import { receiptCode } from "./receiptCode.js";
 
 // The applications taken on a shared outreach device: sealed the moment they are
 // submitted, so nothing readable about the young person stays on the device. A record
-// keeps only its id, receipt code, times and state once the server has it.
+// keeps only its id, receipt code, times and state once the server has it. States:
+// queued, sent, held (received, but staff must fix an answer) and attention (refused: kept).
 export class SealedQueue {
   constructor(db) {
     this.db = db;
@@ -57,8 +58,10 @@ export class SealedQueue {
           const item = request.result;
           if (!item) return;
           if (result.status === 200 || result.status === 201) {
+            // the server has it; "held": it keeps answers the form does not accept, for staff
+            // to fix with the young person (the device could never open them again)
             store.put({ id: item.id, event_id: item.event_id, receipt_code: item.receipt_code, queued_at: item.queued_at,
-              state: "sent", received_at: result.received_at });
+              state: result.needs_attention ? "held" : "sent", received_at: result.received_at });
           } else if (result.status >= 400 && result.status < 500 && result.status !== 429) {
             store.put({ ...item, state: "attention", problem: (result.problem && result.problem.title) || String(result.status) });
           }

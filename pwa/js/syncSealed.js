@@ -38,7 +38,7 @@ export async function syncSealed(queue, device, onProgress) {
     await queue.record(results);
     outcome.done += batch.length;
     outcome.sent += results.filter((r) => r.status === 200 || r.status === 201).length;
-    outcome.attention += results.filter((r) => r.status >= 400).length;
+    outcome.attention += results.filter((r) => r.status >= 400 || r.needs_attention).length;
     onProgress(outcome);
   }
   return outcome;

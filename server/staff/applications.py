@@ -100,7 +100,10 @@ async def show_application(request: Request) -> Response:
         return events, actors, duplicates, event, worker
 
     events, actors, duplicates, event, worker = await run_in_threadpool(details)
+    # answers that do not meet the form (an application held from an outreach device)
+    problems = form.validate(row.answers, app.program.default_language) if form else []
     return staff_page(request, "staff/application.html", row=row, form=form, events=events, actors=actors,
+                      problems=problems,
                       duplicates=duplicates, statuses=LABELS, event=event, worker=worker, next_statuses=TRANSITIONS.get(row.status, ()),
                       message=request.query_params.get("message"))
 
@@ -148,7 +151,11 @@ async def correct_answer(request: Request) -> Response:
         answers[field] = entered[field]
     else:
         answers.pop(field, None)
-    errors = form.validate(answers, app.program.default_language)
+    # refused if this answer is still wrong, or the change breaks another one; answers held
+    # with several problems are fixed one at a time
+    lang = app.program.default_language
+    already = {error.field for error in form.validate(row.answers, lang)} - {field}
+    errors = [error for error in form.validate(answers, lang) if error.field not in already]
     if errors:
         return staff_page(request, "staff/correction_refused.html", status=400, row=row, errors=errors, form=form)
 
