@@ -18,7 +18,8 @@ reviewer over one keep-alive connection:
 - times the list and search pages one request at a time: a warm-up, then ``--requests``
   timed requests per page; prints p50, p95 and max (ms, as the client sees them);
 - times the analysts' Insights page (counts over every application) the same way, with a
-  tenth of the requests and its own budget (1 s at the 95th percentile);
+  tenth of the requests and its own budget (2 s at the 95th percentile: it counts every
+  application afresh, for an analyst now and then, not a page a reviewer pages through);
 - exports the whole list as CSV (``/staff/export/applications.csv``), streamed, counting
   bytes and rows (header included, it must be N + 1), while a thread samples the server
   process's resident memory (VmRSS in /proc/<pid>/status) every 20 ms; the kernel's own
@@ -83,7 +84,7 @@ POSTGRES_URL = os.environ.get(
 )
 PROGRAM_FILE = ROOT / "programs" / "default.json"
 P95_BUDGET_MS = 100.0
-INSIGHTS_BUDGET_MS = 1000.0  # counts over every application, for an analyst now and then: not a list page
+INSIGHTS_BUDGET_MS = 2000.0  # counts every application afresh (no cache), for an analyst now and then
 MEMORY_FACTOR, MEMORY_SLACK_MB = 1.5, 20.0
 INSERT_BATCH = 5_000
 WARMUP_REQUESTS = 5

@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, func, true
+from sqlalchemy import ColumnElement, Engine, Integer, case, cast, func, true
 from sqlmodel import select
 
 from .db import session
 from .models import Application, OutreachEvent
-from .program import Program, age_on
+from .program import Program
 from .workflow import LABELS
 
 MIN_COUNT = 10
@@ -56,59 +56,72 @@ def _rows(counts: Counter, labels: dict[str, str], other: str = "Not answered") 
     return rows
 
 
-def _array_values(db, name: str, counted):
-    """(value, count) for each answer chosen in an array question, and how many chose any."""
-    if db.get_bind().dialect.name == "postgresql":
-        chosen = func.jsonb_array_elements_text(Application.answers[name]).table_valued("value")
-    else:
-        chosen = func.json_each(Application.answers, f"$.{name}").table_valued("value")
-    rows = db.exec(select(chosen.c.value, func.count()).select_from(Application).join(chosen, true())
-                   .where(counted).group_by(chosen.c.value)).all()
-    answered = db.exec(select(func.count(Application.id.distinct())).select_from(Application).join(chosen, true())
-                       .where(counted)).one()
-    return rows, answered
+def age_in_sql(born, cutoff) -> ColumnElement:
+    """Whole years from ``born`` (a YYYY-MM-DD text column, or empty) to ``cutoff``, in SQL:
+    the same as ``program.age_on``."""
+    year = cast(func.substr(born, 1, 4), Integer)
+    before_birthday = case((func.substr(born, 6, 5) > cutoff.strftime("%m-%d"), 1), else_=0)
+    return case((born == "", None), else_=cutoff.year - year - before_birthday)
+
+
+def _answered(dialect: str, name: str) -> ColumnElement:
+    """Whether an array question has at least one answer chosen (true, false or null)."""
+    if dialect == "postgresql":
+        return func.jsonb_array_length(Application.answers[name]) > 0
+    return func.json_array_length(Application.answers, f"$.{name}") > 0
+
+
+def _chosen(dialect: str, name: str):
+    """A table of the answers chosen in an array question, one row per answer."""
+    if dialect == "postgresql":
+        return func.jsonb_array_elements_text(Application.answers[name]).table_valued("value")
+    return func.json_each(Application.answers, f"$.{name}").table_valued("value")
 
 
 def breakdowns(engine: Engine, program: Program) -> tuple[int, list[Breakdown]]:
     """(applications counted, the breakdowns), every count already suppressed where small.
-    Four or five scans of the table in all, whatever the number of breakdowns."""
-    form, lang = program.form, program.default_language
+    Two scans of the table, plus one per multiple-choice question."""
+    form, lang, dialect = program.form, program.default_language, engine.dialect.name
     counted = Application.duplicate_of.is_(None)
-    columns = [Application.status, Application.channel, Application.language, Application.area, Application.event_id]
+    columns = [Application.status, Application.channel, Application.language, Application.area, Application.event_id,
+               age_in_sql(Application.birth_date, form.age_on)]
     scalar = [name for name in program.insights_questions if form.property_schema(name).get("type") != "array"]
     arrays = [name for name in program.insights_questions if name not in scalar]
     by_column = [Counter() for _ in columns]
     by_question = {name: Counter() for name in program.insights_questions}
-    ages = Counter()
+    answered = {name: 0 for name in arrays}
     with session(engine) as db:
         for *values, count in db.exec(select(*columns, func.count()).where(counted).group_by(*columns)):
             for counter, value in zip(by_column, values, strict=True):
-                counter[value if value is not None else ""] += count
+                counter[str(value) if value is not None else ""] += count
         total = sum(by_column[0].values())
-        for born, count in db.exec(select(Application.birth_date, func.count()).where(counted)
-                                   .group_by(Application.birth_date)):
-            ages[str(age_on(born, form.age_on))] += count
-        if scalar:
-            extracted = [Application.answers[name].as_string() for name in scalar]
+        extracted = [Application.answers[name].as_string() for name in scalar]
+        extracted += [_answered(dialect, name) for name in arrays]
+        if extracted:
             for *values, count in db.exec(select(*extracted, func.count()).where(counted).group_by(*extracted)):
-                for name, value in zip(scalar, values, strict=True):
+                for name, value in zip(scalar, values, strict=False):
                     by_question[name][value if value is not None else ""] += count
+                for name, value in zip(arrays, values[len(scalar):], strict=True):
+                    answered[name] += count if value else 0
         for name in arrays:
-            rows, answered = _array_values(db, name, counted)
-            by_question[name].update({str(value): count for value, count in rows})
-            by_question[name][""] += total - answered
+            chosen = _chosen(dialect, name)
+            by_question[name].update({str(value): count for value, count in db.exec(
+                select(chosen.c.value, func.count()).select_from(Application).join(chosen, true())
+                .where(counted).group_by(chosen.c.value))})
+            by_question[name][""] += total - answered[name]
         events = by_column[4]
         events.pop("", None)
         names = {event.id: f"{event.name}, {event.day}" for event in
                  db.exec(select(OutreachEvent).where(OutreachEvent.id.in_(list(events))))} if events else {}
 
-    status, channel, language, area_values, _ = by_column
+    ages = by_column[5]
+    status, channel, language, area_values = by_column[:4]
     found = [
         Breakdown("Status", _rows(status, LABELS)),
         Breakdown("How they applied", _rows(channel, {"self": "On their own", "outreach": "At an outreach event"})),
         Breakdown("Language they applied in", _rows(language, program.languages)),
         Breakdown(f"Age on {form.age_on.isoformat()}",
-                  _rows(ages, {str(age): str(age) for age in sorted(int(a) for a in ages if a != "None")})),
+                  _rows(ages, {str(age): str(age) for age in sorted(int(a) for a in ages if a)})),
     ]
     area = program.identity.fields.get("area")
     if area:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import copy
 
 import pytest
+from sqlalchemy import String, literal, select
 from starlette.testclient import TestClient
 
-from server.insights import Row, suppress
+from server.insights import Row, age_in_sql, suppress
+from server.program import age_on
 
 from .conftest import post, submission
 from .staff_helpers import make_user, sign_in
@@ -81,3 +83,11 @@ def test_each_answer_chosen_is_counted_and_the_unanswered_too(app, applied):
     assert '<th scope="row">Black or African American</th><td class="numeric">not shown</td>' in section  # the other 11
     assert '<th scope="row">Asian</th><td class="numeric">0</td>' in section
     assert '<th scope="row">Woman or girl</th><td class="numeric">15</td>' in page
+
+
+@pytest.mark.parametrize("born", ["2007-07-01", "2007-07-02", "2007-06-30", "2008-02-29", "2013-01-01", "2000-12-31", ""])
+def test_ages_are_counted_in_sql_as_the_program_counts_them(app, born):
+    cutoff = app.state.program.form.age_on
+    with app.state.engine.connect() as connection:
+        in_sql = connection.execute(select(age_in_sql(literal(born, String), cutoff))).scalar()
+    assert in_sql == age_on(born, cutoff)
