@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
 
 KEYS = ("first_name", "last_name", "birth_date", "phone", "email", "area")
 
@@ -25,12 +26,23 @@ def normalize_name(text) -> str:
 
 def normalize_phone(text) -> str:
     """The last ten digits: "+1 (617) 555-0143" and "617.555.0143" are the same phone."""
-    digits = re.sub(r"\D", "", text) if isinstance(text, str) else ""
+    digits = re.sub(r"[^0-9]", "", text) if isinstance(text, str) else ""
     return digits[-10:]
 
 
 def normalize_email(text) -> str:
     return text.strip().casefold()[:254] if isinstance(text, str) else ""
+
+
+def _is_date(text) -> bool:
+    """A real date as YYYY-MM-DD in ASCII digits (what the birth date column and its SQL hold)."""
+    if not isinstance(text, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+        return False
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -49,7 +61,7 @@ class Identity:
         return {
             "first_key": normalize_name(get("first_name")),
             "last_key": normalize_name(get("last_name")),
-            "birth_date": birth if isinstance(birth, str) and re.match(r"^\d{4}-\d{2}-\d{2}$", birth) else "",
+            "birth_date": birth if _is_date(birth) else "",
             "phone_key": normalize_phone(get("phone")),
             "email_key": normalize_email(get("email")),
             "area": get("area")[:100],

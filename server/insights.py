@@ -2,9 +2,9 @@
 area, event and the questions the program file lists under ``staff.insights``.
 
 Duplicates (marked as another application's duplicate) are not counted twice. Any count
-below the program's ``staff.insights_min_count`` (10 by default) is shown as "fewer than
-N", and where a breakdown would otherwise have exactly one hidden count, the next smallest
-is hidden too, so no small group can be worked out from the total.
+below the program's ``staff.insights_min_count`` (10 by default) is hidden, and so are the
+next smallest while the hidden ones could be worked out from the total (see ``suppress``);
+a total below the minimum is not shown either.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ MIN_COUNT = 10
 class Row:
     label: str
     count: int
-    hidden: str = ""  # "small": below the minimum; "complement": hidden so a small one cannot be worked out
+    hidden: bool = False
 
 
 @dataclass
@@ -37,14 +37,19 @@ class Breakdown:
 
 
 def suppress(rows: list[Row], minimum: int) -> list[Row]:
-    """Hide counts from 1 to ``minimum - 1``; if that hides exactly one, hide the next smallest too."""
+    """Hide counts from 1 to ``minimum - 1``; then, while what is hidden could be worked out
+    from the total (one hidden count alone, or hidden counts adding up to less than the
+    minimum), hide the next smallest too. Every hidden count reads the same."""
     for row in rows:
-        row.hidden = "small" if 0 < row.count < minimum else ""
-    if sum(1 for row in rows if row.hidden) == 1:
+        row.hidden = 0 < row.count < minimum
+    while True:
+        hidden = [row for row in rows if row.hidden]
+        if not hidden or (len(hidden) >= 2 and sum(row.count for row in hidden) >= minimum):
+            return rows
         shown = sorted((row for row in rows if not row.hidden and row.count > 0), key=lambda row: row.count)
-        if shown:
-            shown[0].hidden = "complement"
-    return rows
+        if not shown:
+            return rows
+        shown[0].hidden = True
 
 
 def _rows(counts: Counter, labels: dict[str, str], other: str = "Not answered") -> list[Row]:
@@ -67,15 +72,21 @@ def age_in_sql(born, cutoff) -> ColumnElement:
 def _answered(dialect: str, name: str) -> ColumnElement:
     """Whether an array question has at least one answer chosen (true, false or null)."""
     if dialect == "postgresql":
-        return func.jsonb_array_length(Application.answers[name]) > 0
-    return func.json_array_length(Application.answers, f"$.{name}") > 0
+        value = Application.answers[name]
+        return case((func.jsonb_typeof(value) == "array", func.jsonb_array_length(value) > 0), else_=False)
+    return func.coalesce(func.json_array_length(Application.answers, f"$.{name}"), 0) > 0
 
 
 def _chosen(dialect: str, name: str):
-    """A table of the answers chosen in an array question, one row per answer."""
+    """A table of the answers chosen in an array question, one row per answer, and the
+    condition that the answer is a list (an older form version may have had one value)."""
     if dialect == "postgresql":
-        return func.jsonb_array_elements_text(Application.answers[name]).table_valued("value")
-    return func.json_each(Application.answers, f"$.{name}").table_valued("value")
+        value = Application.answers[name]
+        # jsonb_array_elements_text refuses a non-array: give it an empty one instead
+        as_array = case((func.jsonb_typeof(value) == "array", value), else_=func.jsonb_build_array())
+        return func.jsonb_array_elements_text(as_array).table_valued("value"), true()
+    is_array = func.json_type(Application.answers, f"$.{name}") == "array"
+    return func.json_each(Application.answers, f"$.{name}").table_valued("value"), is_array
 
 
 def breakdowns(engine: Engine, program: Program) -> tuple[int, list[Breakdown]]:
@@ -104,10 +115,10 @@ def breakdowns(engine: Engine, program: Program) -> tuple[int, list[Breakdown]]:
                 for name, value in zip(arrays, values[len(scalar):], strict=True):
                     answered[name] += count if value else 0
         for name in arrays:
-            chosen = _chosen(dialect, name)
+            chosen, is_array = _chosen(dialect, name)
             by_question[name].update({str(value): count for value, count in db.exec(
                 select(chosen.c.value, func.count()).select_from(Application).join(chosen, true())
-                .where(counted).group_by(chosen.c.value))})
+                .where(counted, is_array).group_by(chosen.c.value))})
             by_question[name][""] += total - answered[name]
         events = by_column[4]
         events.pop("", None)

@@ -10,6 +10,7 @@ same idempotency rules as a single submission. A refused credential refuses the 
 from __future__ import annotations
 
 import json
+import logging
 
 from sqlmodel import select
 from starlette.concurrency import run_in_threadpool
@@ -25,6 +26,7 @@ from .models import Application
 from .problems import N_, Problem
 from .staff.pages import staff_page
 
+log = logging.getLogger("youthjobs.outreach")
 MAX_BATCH = 100
 
 
@@ -133,6 +135,11 @@ async def sync(request: Request) -> Response:
                 results.append({"status": status, **receipt.to_json()})
             except Problem as problem:  # this one item's outcome; the others go on
                 results.append({"id": item_id, "status": problem.status, "problem": problem.to_json()})
+            except Exception:  # a fault with one item must not hold up the rest of the queue
+                log.exception("storing one sealed application failed")  # the trace, never the item
+                results.append({"id": item_id, "status": 500, "problem": {
+                    "type": "about:blank", "status": 500,
+                    "title": "Something went wrong on the server. It stays on the device: sync again later."}})
         return results
 
     results = await run_in_threadpool(store_all)

@@ -64,8 +64,9 @@ class Receipt:
     id: str
     receipt_code: str
     received_at: datetime
-    # answers that need fixing, for an application held for staff (sealed ones only)
-    needs_attention: tuple = ()
+    # kept for staff to fix an answer with the young person (sealed ones only); which answer
+    # is not told to the shared device
+    held: bool = False
 
     def to_json(self) -> dict:
         found = {
@@ -73,12 +74,54 @@ class Receipt:
             "receipt_code": self.receipt_code,
             "received_at": _utc(self.received_at).strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
-        if self.needs_attention:
-            found["needs_attention"] = list(self.needs_attention)
+        if self.held:
+            found["needs_attention"] = True
         return found
 
 
 ARRIVED_WITH_PROBLEMS = "arrived_with_problems"
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _has_nul(value) -> bool:
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
+
+
+def _holdable(form, answers, errors) -> bool:
+    """Whether a sealed application with these errors may be kept for staff to fix. Never
+    when it fails eligibility (age, residency, right to work: nothing is kept of someone
+    who cannot apply) or a consent (the privacy notice, a guardian's permission), nor when
+    an answer is to a question the form does not have or of a shape its question cannot
+    hold (a choice must be one value, a multiple choice a flat list)."""
+    eligibility = {name for step in form.steps if step.get("eligibility") for name in step["fields"]}
+    for error in errors:
+        if error.field in eligibility or error.code in ("type", "unknown"):
+            return False
+        if error.field in form.fields and "const" in form.property_schema(error.field):
+            return False
+    if not isinstance(answers, dict):
+        return False
+    for name, value in answers.items():
+        if name not in form.fields:
+            return False
+        schema = form.property_schema(name)
+        if schema.get("type") == "array" or "items" in schema:
+            if not isinstance(value, list) or not all(isinstance(item, _SCALARS) for item in value):
+                return False
+        elif not isinstance(value, _SCALARS):
+            return False
+    return True
 
 
 def _utc(moment: datetime) -> datetime:
@@ -170,18 +213,18 @@ class Submissions:
             raise Problem(400, "unknown-form-version", N_("This application was filled in on a form this server does not know"),
                           N_("Open the application again to load the current form, then send it."))
         errors = form.validate(answers, lang)
-        held = ()
         if errors:
-            # the young person's own device still has the answers to fix; and answers of the
-            # wrong kind, or to questions the form does not have, are not kept for anyone
-            if device is None or any(error.code in ("type", "unknown") for error in errors):
+            # the young person's own device still has the answers to fix
+            if device is None or not _holdable(form, answers, errors):
                 _ = gettext_for(lang)
                 raise Problem(400, "invalid-answers", _("Some answers need to be fixed"),
                               errors=[error.to_json() for error in errors])
             # Sealed on a shared device, the answers cannot be opened there again to fix them:
             # the program keeps the application, marked as needing information, for staff to
-            # follow up with the young person. Nothing is lost, nothing invalid passes as ready.
-            held = tuple(error.to_json() for error in errors)
+            # follow up with the young person (see _holdable for what is never kept).
+        held = bool(errors)
+        if _has_nul(answers) or _has_nul(client):  # PostgreSQL keeps no NUL character in text
+            raise Problem(400, "invalid-submission", N_("The submission is not in the expected format"))
 
         digest = content_hash(form_version, answers)
         received_at = utcnow().replace(microsecond=0)
@@ -207,16 +250,16 @@ class Submissions:
             if inserted is not None and held:
                 connection.execute(ApplicationEvent.__table__.insert().values(
                     id=str(uuid.uuid4()), application_id=application_id, at=received_at, actor_id=None,
-                    kind=ARRIVED_WITH_PROBLEMS, data={"errors": list(held)}))
+                    kind=ARRIVED_WITH_PROBLEMS, data={"errors": [error.to_json() for error in errors]}))
         if inserted is not None:
-            return 201, Receipt(application_id, row["receipt_code"], received_at, held)
+            return 201, Receipt(application_id, row["receipt_code"], received_at, held=held)
         # already stored (a replay, or a conflicting reuse of the id) or withdrawn
         with session(self.engine) as db:
             existing = db.get(Application, application_id)
             if existing is not None:
                 receipt = self._replay(existing, digest)
-                if held:  # the first answer was lost: tell the device again what needs attention
-                    receipt = Receipt(receipt.id, receipt.receipt_code, receipt.received_at, held)
+                if held:  # the first answer was lost: tell the device again it needs attention
+                    receipt = Receipt(receipt.id, receipt.receipt_code, receipt.received_at, held=True)
                 return 200, receipt
             if db.get(Tombstone, application_id) is not None:
                 raise Problem(409, "withdrawn", N_("This application was withdrawn or deleted and cannot be sent again"))

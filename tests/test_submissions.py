@@ -107,6 +107,12 @@ def test_invalid_answers_are_400_with_a_message_per_field_and_nothing_stored(cli
     assert count(app) == 0
 
 
+def test_a_nul_character_is_a_clear_400_not_a_database_error(client, app, example):
+    response = post(client, submission(app, {**example, "experience": "babysitting\x00cousins"}))
+    assert response.status_code == 400 and response.json()["type"].endswith("invalid-submission")
+    assert count(app) == 0
+
+
 def test_a_phone_or_an_email_is_needed(client, app, example):
     answers = {k: v for k, v in example.items() if k not in ("phone", "email")}
     response = post(client, submission(app, answers))

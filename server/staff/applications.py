@@ -108,14 +108,20 @@ async def show_application(request: Request) -> Response:
                       message=request.query_params.get("message"))
 
 
+READY = ("eligible", "placed")
+
+
 @requires("applications")
 async def change_status(request: Request) -> Response:
     app = request.app.state
-    row, _form = await run_in_threadpool(_load, request)
+    row, form = await run_in_threadpool(_load, request)
     new = str(request.state.form.get("_status", ""))
     note = str(request.state.form.get("_note", "")).strip()[:2000]
     if not allowed(row.status, new):
         return back_to(f"/staff/applications/{row.id}?message=refused")
+    # an application held with answers to fix cannot go forward until they are fixed
+    if new in READY and (form is None or form.validate(row.answers, app.program.default_language)):
+        return back_to(f"/staff/applications/{row.id}?message=fix-answers-first")
 
     def change():
         actor = request.state.staff.user.id
