@@ -335,7 +335,9 @@ def test_an_application_the_server_finds_wrong_is_received_and_flagged_for_follo
     page.reload()
     page.get_by_role("button", name="Sync now").click()
     expect(page.locator("#reconciliation")).to_have_text("1 taken at this event, 1 received by the server")
-    expect(page.locator("#count-attention")).to_have_text("1")
+    expect(page.locator("#count-sent")).to_have_text("1")
+    expect(page.locator("#count-held")).to_have_text("1")
+    expect(page.locator("#count-attention")).to_have_text("0")
     expect(page.locator("#queue-rows tr")).to_contain_text(code)
     expect(page.locator("#queue-rows tr")).to_contain_text("received, needs attention")
     assert [row.status for row in rows(sqlite_server)] == ["needs_information"]

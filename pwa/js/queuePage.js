@@ -38,7 +38,9 @@ export async function startQueuePage(root) {
     $("count-taken").textContent = String(items.length);
     $("count-waiting").textContent = String(count("queued"));
     $("count-sent").textContent = String(count("sent") + count("held"));
-    $("count-attention").textContent = String(count("attention") + count("held"));
+    $("count-held").textContent = String(count("held"));
+    $("held-note").hidden = count("held") === 0;
+    $("count-attention").textContent = String(count("attention"));
     const rows = items.slice().reverse().map((item) => {
       const row = document.createElement("tr");
       cell(row, item.receipt_code);
