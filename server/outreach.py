@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .api import read_body, request_language
+from .audit import record
 from .auth import requires
 from .db import session
 from .devices import CredentialRefused
@@ -45,12 +46,21 @@ async def enroll(request: Request) -> Response:
     except ValueError as exc:
         return staff_page(request, "outreach/enroll.html", status=400, error=str(exc), enrolled=None,
                           device_days=app.settings.device_credential_days)
+    await run_in_threadpool(_audit, app.engine, request.state.staff.user.id, "enroll_device", device.id, event.id)
     return _enrolled(request, event, device, credential)
+
+
+def _audit(engine, actor_id: str, action: str, device_id: str, event_id: str) -> None:
+    with session(engine) as db:
+        record(db, actor_id, action, device_id, event=event_id)
+        db.commit()
 
 
 @requires("outreach")
 async def renew(request: Request) -> Response:
-    """A new credential for the same device (its sealed records are bound to it)."""
+    """A new credential for the same device (its sealed records are bound to it). Any
+    outreach worker may renew it: the one who set it up may not be at the event; the audit
+    log says who did."""
     app = request.app.state
     device_id = str(request.state.form.get("device", ""))[:36]
     try:
@@ -58,6 +68,7 @@ async def renew(request: Request) -> Response:
     except ValueError as exc:
         return staff_page(request, "outreach/enroll.html", status=400, error=str(exc), enrolled=None,
                           device_days=app.settings.device_credential_days)
+    await run_in_threadpool(_audit, app.engine, request.state.staff.user.id, "renew_device", device.id, event.id)
     return _enrolled(request, event, device, credential)
 
 

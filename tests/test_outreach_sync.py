@@ -279,3 +279,19 @@ def test_a_lost_device_is_revoked_by_its_worker_and_can_no_longer_sync(outreach_
         assert len(list(db.exec(select(Application)))) == 1
         audit = list(db.exec(select(AuditEvent).where(AuditEvent.action == "revoke_device")))
     assert [(entry.actor_id, entry.target) for entry in audit] == [(device["worker"].id, device["device"])]
+
+
+def test_a_colleague_can_renew_a_device_and_the_audit_log_says_who(outreach_app, device, examples):
+    colleague = make_user(outreach_app, "outreach", "colleague@city.example")
+    with TestClient(outreach_app) as client:
+        sign_in(client, colleague.email)
+        renewed = client.post("/outreach/renew", headers={"Accept": "application/json"},
+                              data={"_csrf": csrf_token(client), "device": device["device"]})
+        assert renewed.status_code == 200 and renewed.json()["device"] == device["device"]
+        item = sealed_item(outreach_app, device, examples[0])
+        assert sync(client, device, [item], token=renewed.json()["credential"]).json()["results"][0]["status"] == 201
+    with session(outreach_app.state.engine) as db:
+        entries = [(entry.action, entry.actor_id, entry.target) for entry in db.exec(
+            select(AuditEvent).where(AuditEvent.action.in_(["enroll_device", "renew_device"])).order_by(AuditEvent.at))]
+    assert entries == [("enroll_device", device["worker"].id, device["device"]),
+                       ("renew_device", colleague.id, device["device"])]
