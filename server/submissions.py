@@ -30,6 +30,7 @@ from .problems import N_, Problem
 from .program import canonical_json
 from .receipts import receipt_code
 from .sealing import open_sealed
+from .validation import fallback_message
 
 ENVELOPE_SCHEMA = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -223,7 +224,14 @@ class Submissions:
             # the program keeps the application, marked as needing information, for staff to
             # follow up with the young person (see _holdable for what is never kept).
         held = bool(errors)
-        if _has_nul(answers) or _has_nul(client):  # PostgreSQL keeps no NUL character in text
+        # PostgreSQL keeps no NUL character in text: such an answer is one to fix, like any other
+        with_nul = [name for name, value in answers.items() if _has_nul(name) or _has_nul(value)]
+        if with_nul:
+            _ = gettext_for(lang)
+            raise Problem(400, "invalid-answers", _("Some answers need to be fixed"), errors=[
+                {"field": name, "code": "invalid", "message": fallback_message("invalid", form, name, lang)}
+                for name in with_nul])
+        if _has_nul(client):
             raise Problem(400, "invalid-submission", N_("The submission is not in the expected format"))
 
         digest = content_hash(form_version, answers)

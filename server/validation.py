@@ -44,6 +44,13 @@ def fallback_messages(lang: str) -> dict[str, str]:
     }
 
 
+def fallback_message(code: str, form: FormDefinition, field: str, lang: str) -> str:
+    """The generic message for ``code`` about one question (or the unknown-answer one)."""
+    if field not in form.fields:
+        return _fallback("unknown", field, None, lang)
+    return _fallback(code, form.label(field, lang), None, lang)
+
+
 def _fallback(code: str, label: str, limit: Any, lang: str) -> str:
     messages = fallback_messages(lang)
     return messages.get(code, messages["invalid"]) % {"label": label, "limit": limit}

@@ -109,7 +109,8 @@ def test_invalid_answers_are_400_with_a_message_per_field_and_nothing_stored(cli
 
 def test_a_nul_character_is_a_clear_400_not_a_database_error(client, app, example):
     response = post(client, submission(app, {**example, "experience": "babysitting\x00cousins"}))
-    assert response.status_code == 400 and response.json()["type"].endswith("invalid-submission")
+    assert response.status_code == 400 and response.json()["type"].endswith("invalid-answers")
+    assert [error["field"] for error in response.json()["errors"]] == ["experience"]
     assert count(app) == 0
 
 
