@@ -26,7 +26,6 @@ application exactly once. Takes about five minutes, most of it the one-per-reque
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import tempfile
 import time
@@ -39,54 +38,16 @@ from playwright.sync_api import expect, sync_playwright  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from e2e.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-from e2e.helpers import ADULT, PROGRAM, WORKER_PASSWORD, enroll  # noqa: E402
-from server.assets import _EXPORT, _IMPORT  # noqa: E402
+from e2e.helpers import ADULT, PROGRAM, SEAL, WORKER_PASSWORD, as_script, enroll  # noqa: E402
+from e2e.helpers import SYNC_BATCH as APP_BATCH  # noqa: E402
 from server.auth import create_user  # noqa: E402
 from server.db import session, upgrade  # noqa: E402
 from server.keys import KeyRing  # noqa: E402
 from server.models import Application  # noqa: E402
 from tests.live import LiveServer  # noqa: E402
 
-APP_BATCH = int(re.search(r"SYNC_BATCH = (\d+)", (ROOT / "pwa/js/syncSealed.js").read_text()).group(1))
 MAX_BATCH = 100  # server/outreach.py
 
-
-def as_script(name: str) -> str:
-    """A module of pwa/js as a classic script, so the bench can call it from the page."""
-    return _EXPORT.sub("", _IMPORT.sub("", (ROOT / "pwa" / "js" / name).read_text()))
-
-
-# Seal `count` copies of one application the way sealedQueue.js does, timing only the sealing.
-SEAL = """async ([count, formVersion, answers, store]) => {
-    const db = await new Promise((resolve) => { indexedDB.open("youthjobs").onsuccess = (e) => resolve(e.target.result); });
-    const device = await new Promise((resolve) => {
-        db.transaction("meta").objectStore("meta").get("device").onsuccess = (e) => resolve(e.target.result);
-    });
-    const items = [];
-    let sealing = 0;
-    for (let n = 0; n < count; n++) {
-        const id = crypto.randomUUID();
-        const now = new Date().toISOString();
-        const client = { started_at: now, filled_at: now, language: "en" };
-        const start = performance.now();
-        const sealed = await seal(device.key, id, formVersion, device.device, { answers, client });
-        sealing += performance.now() - start;
-        items.push({ id, form_version: formVersion, sealed, event_id: device.event.id, receipt_code: receiptCode(id),
-                     queued_at: now, state: "queued" });
-    }
-    if (store) {
-        await new Promise((resolve, reject) => {
-            const tx = db.transaction("sealed", "readwrite");
-            for (const item of items) tx.objectStore("sealed").put(item);
-            tx.oncomplete = resolve;
-            tx.onerror = () => reject(tx.error);
-        });
-    }
-    db.close();
-    window.benchItems = items;
-    const total = items.reduce((sum, item) => sum + JSON.stringify(item.sealed).length, 0);
-    return { ms: sealing / count, bytes: JSON.stringify(items[0].sealed).length, total };
-}"""
 
 # Send window.benchItems `size` at a time to the batch endpoint, as syncSealed.js does.
 SEND = """async (size) => {

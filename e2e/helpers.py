@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 
 from playwright.sync_api import expect
 from sqlmodel import select
@@ -14,6 +15,8 @@ from server.program import load_program
 from server.settings import ROOT
 
 PROGRAM = load_program(ROOT / "programs" / "default.json")
+# how many sealed applications the device sends a request (pwa/js/syncSealed.js)
+SYNC_BATCH = int(re.search(r"SYNC_BATCH = (\d+)", (ROOT / "pwa/js/syncSealed.js").read_text()).group(1))
 ADULT = PROGRAM.form.schema["examples"][0]  # 20 on the cut-off date, finished school
 MINOR = PROGRAM.form.schema["examples"][1]  # 15: a guardian must give permission
 VALID = ADULT
@@ -177,3 +180,47 @@ def post_application(server, values: dict = ADULT) -> str:
     with urllib.request.urlopen(request) as response:
         assert response.status == 201
     return application_id
+
+
+def as_script(name: str) -> str:
+    """A module of pwa/js as a classic script, so a test can call its functions from a page
+    (the page's context must bypass CSP to take an inline script)."""
+    from server.assets import _EXPORT, _IMPORT
+
+    return _EXPORT.sub("", _IMPORT.sub("", (ROOT / "pwa" / "js" / name).read_text()))
+
+
+# With seal.js and receiptCode.js added as scripts on an enrolled device's page: seal
+# `count` copies of one application the way sealedQueue.js does, timing only the sealing,
+# and (if `store`) queue them on the device. Returns the time per application, the sizes
+# and the receipt codes; the items are left in window.benchItems.
+SEAL = """async ([count, formVersion, answers, store]) => {
+    const db = await new Promise((resolve) => { indexedDB.open("youthjobs").onsuccess = (e) => resolve(e.target.result); });
+    const device = await new Promise((resolve) => {
+        db.transaction("meta").objectStore("meta").get("device").onsuccess = (e) => resolve(e.target.result);
+    });
+    const items = [];
+    let sealing = 0;
+    for (let n = 0; n < count; n++) {
+        const id = crypto.randomUUID();
+        const now = new Date().toISOString();
+        const client = { started_at: now, filled_at: now, language: "en" };
+        const start = performance.now();
+        const sealed = await seal(device.key, id, formVersion, device.device, { answers, client });
+        sealing += performance.now() - start;
+        items.push({ id, form_version: formVersion, sealed, event_id: device.event.id, receipt_code: receiptCode(id),
+                     queued_at: now, state: "queued" });
+    }
+    if (store) {
+        await new Promise((resolve, reject) => {
+            const tx = db.transaction("sealed", "readwrite");
+            for (const item of items) tx.objectStore("sealed").put(item);
+            tx.oncomplete = resolve;
+            tx.onerror = () => reject(tx.error);
+        });
+    }
+    db.close();
+    window.benchItems = items;
+    const total = items.reduce((sum, item) => sum + JSON.stringify(item.sealed).length, 0);
+    return { ms: sealing / count, bytes: JSON.stringify(items[0].sealed).length, total, codes: items.map((item) => item.receipt_code) };
+}"""

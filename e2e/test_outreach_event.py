@@ -4,8 +4,6 @@ nothing was lost — with nothing readable left on the device."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 from sqlmodel import select
@@ -13,14 +11,12 @@ from sqlmodel import select
 from server.auth import create_user
 from server.db import session
 from server.keys import KeyRing
-from server.settings import ROOT
 
 from .conftest import CHROMIUM, CHROMIUM_ARGS
-from .helpers import (ADULT, WORKER_PASSWORD, answers, complete_application, enroll, fill_step, quick_complete,
-                      rows)
+from .helpers import (ADULT, PROGRAM, SEAL, SYNC_BATCH, WORKER_PASSWORD, answers, as_script, complete_application,
+                      enroll, fill_step, quick_complete, rows)
 
 pytestmark = pytest.mark.e2e
-SYNC_BATCH = int(re.search(r"SYNC_BATCH = (\d+)", (ROOT / "pwa/js/syncSealed.js").read_text()).group(1))
 
 SCAN_STORAGE = """async () => {
     const found = [];
@@ -305,33 +301,15 @@ def test_a_sync_cut_off_half_way_resumes_with_nothing_lost_or_sent_twice(browser
 def test_an_application_the_server_finds_wrong_is_received_and_flagged_for_follow_up(browser, sqlite_server):
     """The device cannot reopen a sealed application to fix it: the server keeps it for staff,
     and the worker sees it received, by receipt code, as needing attention."""
-    from server.assets import _EXPORT, _IMPORT
-
-    from .helpers import PROGRAM
-
     create_user(sqlite_server.engine, "worker@city.example", "Wes Worker", "outreach", WORKER_PASSWORD)
     context = browser.new_context(bypass_csp=True)  # to add seal.js to the page as a script
     page = context.new_page()
     enroll(page, sqlite_server)
     for name in ("seal.js", "receiptCode.js"):
-        page.add_script_tag(content=_EXPORT.sub("", _IMPORT.sub("", (ROOT / "pwa" / "js" / name).read_text())))
+        page.add_script_tag(content=as_script(name))
     # a record as the device seals it, with an answer the server's form does not accept
     # (as when the program tightened a rule after the device loaded the form)
-    code = page.evaluate("""async ([version, answers]) => {
-        const db = await new Promise((resolve) => { indexedDB.open("youthjobs").onsuccess = (e) => resolve(e.target.result); });
-        const device = await new Promise((resolve) => {
-            db.transaction("meta").objectStore("meta").get("device").onsuccess = (e) => resolve(e.target.result); });
-        const id = crypto.randomUUID();
-        const now = new Date().toISOString();
-        const sealed = await seal(device.key, id, version, device.device, { answers, client: { filled_at: now, language: "en" } });
-        await new Promise((resolve) => {
-            const tx = db.transaction("sealed", "readwrite");
-            tx.objectStore("sealed").put({ id, form_version: version, sealed, event_id: device.event.id,
-                                           receipt_code: receiptCode(id), queued_at: now, state: "queued" });
-            tx.oncomplete = resolve;
-        });
-        return receiptCode(id);
-    }""", [PROGRAM.form.version, answers(email="not an email")])
+    code = page.evaluate(SEAL, [1, PROGRAM.form.version, answers(email="not an email"), True])["codes"][0]
     page.reload()
     page.get_by_role("button", name="Sync now").click()
     expect(page.locator("#reconciliation")).to_have_text("1 taken at this event, 1 received by the server")

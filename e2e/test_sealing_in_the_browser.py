@@ -8,19 +8,15 @@ import uuid
 
 import pytest
 
-from server.assets import _EXPORT, _IMPORT
 from server.keys import KeyRing
 from server.problems import Problem
 from server.receipts import receipt_code
 from server.sealing import open_sealed
-from server.settings import ROOT
+
+from .helpers import as_script
 
 pytestmark = pytest.mark.e2e
 CONTENT = {"answers": {"first_name": "Zephyrine", "phone": "617-555-0199"}, "client": {"language": "ht"}}
-
-
-def as_script(name: str) -> str:
-    return _EXPORT.sub("", _IMPORT.sub("", (ROOT / "pwa" / "js" / name).read_text()))
 
 
 @pytest.fixture(scope="module")

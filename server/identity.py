@@ -34,15 +34,15 @@ def normalize_email(text) -> str:
     return text.strip().casefold()[:254] if isinstance(text, str) else ""
 
 
-def _is_date(text) -> bool:
-    """A real date as YYYY-MM-DD in ASCII digits (what the birth date column and its SQL hold)."""
+def parse_date(text) -> date | None:
+    """A real date written YYYY-MM-DD in ASCII digits (what the birth date column and the
+    SQL reading it expect), else None."""
     if not isinstance(text, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
-        return False
+        return None
     try:
-        date.fromisoformat(text)
+        return date.fromisoformat(text)
     except ValueError:
-        return False
-    return True
+        return None
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ class Identity:
         return {
             "first_key": normalize_name(get("first_name")),
             "last_key": normalize_name(get("last_name")),
-            "birth_date": birth if _is_date(birth) else "",
+            "birth_date": birth if parse_date(birth) else "",
             "phone_key": normalize_phone(get("phone")),
             "email_key": normalize_email(get("email")),
             "area": get("area")[:100],

@@ -20,9 +20,6 @@ from .models import Application, OutreachEvent
 from .program import Program
 from .workflow import LABELS
 
-MIN_COUNT = 10
-
-
 @dataclass
 class Row:
     label: str

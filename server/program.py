@@ -20,7 +20,7 @@ from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import SchemaError, ValidationError
 
 from .i18n import localized
-from .identity import Identity
+from .identity import Identity, parse_date
 from .validation import FieldError, field_errors
 
 WIDGETS = {"text", "date", "tel", "email", "number", "textarea", "radios", "checkboxes", "select", "checkbox", "ranked"}
@@ -37,17 +37,10 @@ SUBSCHEMA_LISTS = {"allOf", "anyOf", "oneOf"}
 BROWSER_FORMATS = {"date", "email"}
 
 
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-
-
 def age_on(born: str, on: date) -> int | None:
     """Whole years from ``born`` (YYYY-MM-DD) to ``on``; None if it is not a real date."""
-    match = _ISO_DATE.match(born)
-    if not match:
-        return None
-    try:
-        birthday = date(int(match[1]), int(match[2]), int(match[3]))
-    except ValueError:
+    birthday = parse_date(born)
+    if birthday is None:
         return None
     return on.year - birthday.year - ((on.month, on.day) < (birthday.month, birthday.day))
 
@@ -301,7 +294,7 @@ class Program:
 
     @property
     def insights_min_count(self) -> int:
-        """Counts below this are shown as "fewer than N" (``staff.insights_min_count``)."""
+        """Counts below this are hidden on the Insights page (``staff.insights_min_count``)."""
         return self.raw.get("staff", {}).get("insights_min_count", 10)
 
     @property

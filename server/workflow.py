@@ -24,5 +24,10 @@ LABELS = {
 }
 
 
+# what an application can only become once every answer meets the form (one held from an
+# outreach device may arrive with answers to fix)
+READY = ("eligible", "placed")
+
+
 def allowed(current: str, new: str) -> bool:
     return new in TRANSITIONS.get(current, ())

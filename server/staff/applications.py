@@ -18,7 +18,7 @@ from ..auth import requires
 from ..db import session
 from ..models import Application, ApplicationEvent, OutreachEvent, StaffUser
 from ..pages import answers_from_form
-from ..workflow import LABELS, TRANSITIONS, allowed
+from ..workflow import LABELS, READY, TRANSITIONS, allowed
 from .pages import back_to, staff_page
 from .queries import PAGE_SIZE, Filters
 
@@ -106,9 +106,6 @@ async def show_application(request: Request) -> Response:
                       problems=problems,
                       duplicates=duplicates, statuses=LABELS, event=event, worker=worker, next_statuses=TRANSITIONS.get(row.status, ()),
                       message=request.query_params.get("message"))
-
-
-READY = ("eligible", "placed")
 
 
 @requires("applications")
