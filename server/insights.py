@@ -20,6 +20,7 @@ from .models import Application, OutreachEvent
 from .program import Program
 from .workflow import LABELS
 
+
 @dataclass
 class Row:
     label: str
