@@ -52,9 +52,11 @@ def db_current() -> None:
 
 @main.command()
 def demo() -> None:
-    """Load demo content: the program file's example applications (idempotent)."""
+    """Load demo content: the program file's example applications, and a key pair for
+    sealed outreach applications if there is none yet (idempotent)."""
     from .db import make_engine
     from .form_versions import FormVersions
+    from .keys import KeyRing
     from .program import load_program
     from .submissions import Submissions
 
@@ -73,6 +75,9 @@ def demo() -> None:
         created += status == 201
         click.echo(f"demo application {receipt.receipt_code} {'stored' if status == 201 else 'already there'}")
     click.echo(f"{created} demo application(s) added")
+    ring = KeyRing(settings.key_dir)
+    if ring.current_id() is None:
+        click.echo(f"key pair {ring.rotate()} for sealed outreach applications made in {ring.directory}")
 
 
 @main.command()

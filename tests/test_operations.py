@@ -122,6 +122,17 @@ def test_a_weak_secret_or_a_readable_key_fails_the_check(tmp_path, database_url)
     assert "can be read by other users" in result.stdout
 
 
+def test_demo_loads_examples_once_and_makes_a_key_pair_for_outreach(tmp_path):
+    env = {"YOUTHJOBS_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}", "YOUTHJOBS_KEY_DIR": str(tmp_path / "keys"),
+           "YOUTHJOBS_ASSETS_DIR": str(tmp_path / "assets")}
+    assert run_cli("db", "upgrade", **env).returncode == 0
+    first, again = run_cli("demo", **env), run_cli("demo", **env)
+    assert first.returncode == again.returncode == 0, first.stderr
+    assert "2 demo application(s) added" in first.stdout and "0 demo application(s) added" in again.stdout
+    assert "key pair" in first.stdout and "key pair" not in again.stdout
+    assert KeyRing(tmp_path / "keys").problems() == []
+
+
 def test_keys_rotate_keeps_older_keys_valid(tmp_path):
     ring = KeyRing(tmp_path / "keys")
     first = ring.rotate()
