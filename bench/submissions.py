@@ -214,9 +214,10 @@ def scenario(database_url: str, workers: int, args, tmp: str) -> dict[str, tuple
     subprocess.run([sys.executable, "-m", "server.cli", "db", "upgrade"], cwd=ROOT, env=env, check=True,
                    stdout=subprocess.DEVNULL)
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "bench.bare_app:app", "--port", str(port),
-                               "--workers", str(workers), "--no-access-log", "--log-level", "warning"],
-                              cwd=ROOT, env=env)
+    # served as in production (``youthjobs serve``), request logs included, to /dev/null
+    server = subprocess.Popen([sys.executable, "-m", "server.cli", "serve", "--app", "bench.bare_app:app",
+                               "--port", str(port), "--workers", str(workers)],
+                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
     try:
         wait_until_up(f"http://127.0.0.1:{port}", server)
         form = get_json(f"http://127.0.0.1:{port}/api/form")

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-import anyio
-
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -50,9 +48,6 @@ async def check_rate(request: Request, scope: str) -> None:
 
 
 LANGUAGE_COOKIE = "lang"
-# Submissions are short CPU work plus one commit: a few threads at a time get more through
-# than dozens contending for the interpreter (bench/submissions.py)
-_SUBMITTING = anyio.CapacityLimiter(4)
 
 
 def request_language(request: Request, requested: str | None = None) -> str:
@@ -95,9 +90,16 @@ async def post_application(request: Request) -> Response:
         raise Problem(400, "malformed-json", N_("The submission is not valid JSON")) from None
     client = payload.get("client") if isinstance(payload, dict) else None
     lang = request_language(request, client.get("language") if isinstance(client, dict) else None)
-    status, receipt = await anyio.to_thread.run_sync(
-        request.app.state.submissions.submit, payload, request.headers.get("idempotency-key"), lang,
-        limiter=_SUBMITTING)
+    state = request.app.state
+    key = request.headers.get("idempotency-key")
+    version = payload.get("form_version") if isinstance(payload, dict) else None
+    if isinstance(version, str) and state.forms.cached(version) is None:
+        # an older form version (or an unknown one) is looked up in the database, off the event loop
+        prepared = await run_in_threadpool(state.submissions.prepare, payload, key, lang)
+    else:
+        # the checks are a few dozen microseconds of CPU: cheaper here than a trip to a thread
+        prepared = state.submissions.prepare(payload, key, lang)
+    status, receipt = await state.store_submission(prepared)
     return JSONResponse(receipt.to_json(), status_code=status, headers={"Cache-Control": "no-store"})
 
 

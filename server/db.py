@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import threading
+from contextlib import nullcontext
 from pathlib import Path
 
 from alembic import command
@@ -91,3 +95,42 @@ def check_ready(engine: Engine) -> None:
             f"the database is at migration {current or 'none'}, the code needs {head}: "
             "run `youthjobs db upgrade` first"
         )
+
+
+class SqliteWriteLock:
+    """One writer at a time on a SQLite database file, across threads and server processes.
+
+    Writers wait their turn on a lock file beside the database, where the kernel wakes the
+    next one the moment the lock is free. SQLite's own busy handler sleeps and polls instead,
+    so with several processes a waiting writer sleeps through many free moments."""
+
+    def __init__(self, database: str | None):
+        self._threads = threading.Lock()
+        self._path = f"{database}.write-lock" if database and database != ":memory:" else None
+        self._fd: int | None = None
+
+    def __enter__(self) -> None:
+        self._threads.acquire()
+        if self._path is None:
+            return
+        try:  # opened each time: a lock file opened before a fork would be shared, not exclusive
+            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+        except BaseException:
+            self._close()
+            raise
+
+    def __exit__(self, *exc) -> None:
+        self._close()
+
+    def _close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the file releases the lock
+            self._fd = None
+        self._threads.release()
+
+
+def write_lock(engine: Engine):
+    """What writers that matter for throughput take around a write transaction: SQLite's
+    single writer as a queue (SqliteWriteLock); nothing on PostgreSQL."""
+    return SqliteWriteLock(engine.url.database) if engine.dialect.name == "sqlite" else nullcontext()

@@ -41,6 +41,11 @@ class FormVersions:
                     if db.get(FormVersion, self.current.version) is None:
                         raise
 
+    def cached(self, version: str) -> FormDefinition | None:
+        """The definition for ``version`` if it is already in memory (no database query)."""
+        with self._lock:
+            return self._known.get(version)
+
     def get(self, version: str) -> FormDefinition | None:
         """The definition for ``version``, or None if this server never served it."""
         with self._lock:

@@ -136,25 +136,37 @@ async def sync(request: Request) -> Response:
     lang = request_language(request)
 
     def store_all():
-        results = []
-        for item in items:
+        # every item checked and opened on its own; those that pass, stored in one transaction
+        outcomes: list = [None] * len(items)
+        ready: dict[int, object] = {}
+        for index, item in enumerate(items):
             item_id = item.get("id") if isinstance(item, dict) else None
             try:
                 if not isinstance(item, dict) or "sealed" not in item:
                     raise Problem(400, "sealed-required", "Applications from an outreach device must be sealed")
-                status, receipt = app.submissions.submit(item, str(item_id or ""), lang, device=device, keys=app.keys)
-                results.append({"status": status, **receipt.to_json()})
-            except Problem as problem:  # this one item's outcome; the others go on
-                results.append({"id": item_id, "status": problem.status, "problem": problem.to_json()})
-            except Exception:  # a fault with one item must not hold up the rest of the queue
-                log.exception("storing one sealed application failed")  # the trace, never the item
-                results.append({"id": item_id, "status": 500, "problem": {
-                    "type": "about:blank", "status": 500,
-                    "title": "Something went wrong on the server. It stays on the device: sync again later."}})
-        return results
+                ready[index] = app.submissions.prepare(item, str(item_id or ""), lang, device=device, keys=app.keys)
+            except Exception as exc:  # this one item's outcome; the others go on
+                outcomes[index] = exc
+        for index, outcome in zip(ready, app.submissions.store(list(ready.values())) if ready else []):
+            outcomes[index] = outcome
+        return [_result(item, outcome) for item, outcome in zip(items, outcomes)]
 
     results = await run_in_threadpool(store_all)
     return JSONResponse({"results": results}, headers={"Cache-Control": "no-store"})
+
+
+def _result(item, outcome) -> dict:
+    """One item's line in the sync answer."""
+    item_id = item.get("id") if isinstance(item, dict) else None
+    if isinstance(outcome, Problem):
+        return {"id": item_id, "status": outcome.status, "problem": outcome.to_json()}
+    if isinstance(outcome, Exception):  # a fault with one item must not hold up the rest of the queue
+        log.error("storing one sealed application failed", exc_info=outcome)  # the trace, never the item
+        return {"id": item_id, "status": 500, "problem": {
+            "type": "about:blank", "status": 500,
+            "title": "Something went wrong on the server. It stays on the device: sync again later."}}
+    status, receipt = outcome
+    return {"status": status, **receipt.to_json()}
 
 
 async def confirm(request: Request) -> Response:

@@ -16,6 +16,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import SchemaError, ValidationError
 
@@ -99,6 +100,53 @@ def validator_class(cutoff: date):
     return validators.extend(Draft202012Validator, {"minAge": min_age, "maxAge": max_age, "pattern": pattern})
 
 
+class FastValidator:
+    """The same rules as ``validator_class``, compiled by jsonschema-rs: a yes or no in
+    microseconds, where the Python validator takes a fifth of a millisecond per application.
+
+    Patterns, ages and formats are checked by the very Python functions the detailed
+    validator uses, so both read a schema the same way (tests/test_program.py checks they
+    agree); only the detailed validator explains a "no". Anything jsonschema-rs cannot take
+    (a NaN, an integer past 64 bits) is "not sure", which the caller treats as "ask the
+    detailed validator"."""
+
+    _FORMATS = Draft202012Validator.FORMAT_CHECKER
+
+    def __init__(self, schema: dict, cutoff: date):
+        class Pattern:
+            def __init__(self, parent, value, path):
+                self.regex = ecma_pattern(value)
+
+            def validate(self, instance):
+                if isinstance(instance, str) and not self.regex.search(instance):
+                    raise ValueError("does not match the pattern")
+
+        def age_limit(too_far):
+            class Age:
+                def __init__(self, parent, value, path):
+                    self.limit = value
+
+                def validate(self, instance):
+                    age = age_on(instance, cutoff) if isinstance(instance, str) else None
+                    if age is not None and too_far(age, self.limit):
+                        raise ValueError("outside the age range")
+            return Age
+
+        formats = {name: (lambda name: lambda value: self._FORMATS.conforms(value, name))(name)
+                   for name in self._FORMATS.checkers}
+        self._validator = jsonschema_rs.validator_for(
+            schema, formats=formats, validate_formats=True,
+            keywords={"pattern": Pattern, "minAge": age_limit(lambda age, limit: age < limit),
+                      "maxAge": age_limit(lambda age, limit: age > limit)})
+
+    def is_valid(self, instance: Any) -> bool | None:
+        """True or False; None when jsonschema-rs cannot read ``instance``."""
+        try:
+            return self._validator.is_valid(instance)
+        except (ValueError, TypeError, OverflowError):
+            return None
+
+
 _TEXTS = {"label", "hint", "options", "errors", "ineligible", "rank_labels"}
 
 
@@ -171,8 +219,14 @@ class FormDefinition:
     def label(self, name: str, lang: str) -> str:
         return localized(self.fields[name]["label"], lang, self.default_language)
 
+    @cached_property
+    def _fast(self) -> FastValidator:
+        return FastValidator(self.schema, self.age_on)
+
     def validate(self, answers: Any, lang: str) -> list[FieldError]:
         """Every problem with ``answers``, at most one per field, in form order."""
+        if self._fast.is_valid(answers):
+            return []
         return field_errors(self, answers, lang)
 
     def for_language(self, lang: str) -> dict:

@@ -8,18 +8,16 @@ an attempt is a first receipt (201), a replay (200) or a conflicting reuse (422)
 from __future__ import annotations
 
 import hashlib
-import threading
 import uuid
-from contextlib import nullcontext
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from jsonschema import Draft202012Validator
-from sqlalchemy import Engine, bindparam, exists, select
+from sqlalchemy import Engine, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from .db import session
+from .db import session, write_lock
 from .form_versions import FormVersions
 from .i18n import gettext_for
 from .devices import DeviceContext
@@ -27,7 +25,7 @@ from .identity import Identity
 from .keys import KeyRing
 from .models import Application, ApplicationEvent, Tombstone, utcnow
 from .problems import N_, Problem
-from .program import canonical_json
+from .program import FastValidator, canonical_json, validator_class
 from .receipts import receipt_code
 from .sealing import open_sealed
 from .validation import fallback_message
@@ -55,7 +53,9 @@ ENVELOPE_SCHEMA = {
     },
     "oneOf": [{"required": ["answers"]}, {"required": ["sealed"]}],
 }
-_envelope = Draft202012Validator(ENVELOPE_SCHEMA)
+# patterns read as the browser reads them, on both the fast and the detailed validator
+_envelope = validator_class(date.today())(ENVELOPE_SCHEMA)
+_envelope_fast = FastValidator(ENVELOPE_SCHEMA, date.today())
 _CLIENT_FIELDS = set(ENVELOPE_SCHEMA["properties"]["client"]["properties"])
 _client = Draft202012Validator(ENVELOPE_SCHEMA["properties"]["client"])
 
@@ -160,34 +160,60 @@ def parse_id(idempotency_key: str | None, body_id: str) -> str:
     return str(application_id)
 
 
-def _insert_unless_known(engine: Engine):
-    """``INSERT .. SELECT .. WHERE NOT EXISTS (tombstone) ON CONFLICT (id) DO NOTHING RETURNING id``:
-    the whole happy path in one statement; no row back means "already here or withdrawn"."""
-    table, tombstones = Application.__table__, Tombstone.__table__
+def _insert_new(engine: Engine):
+    """``INSERT .. ON CONFLICT (id) DO NOTHING RETURNING id``, for many rows at once: the ids
+    that come back are the ones stored now; the others were here already."""
+    table = Application.__table__
     insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
-    values = select(*(bindparam(column.name, type_=column.type) for column in table.columns))
-    values = values.where(~exists().where(tombstones.c.id == bindparam("id", type_=tombstones.c.id.type)))
-    statement = insert(table).from_select([column.name for column in table.columns], values)
-    return statement.on_conflict_do_nothing(index_elements=[table.c.id]).returning(table.c.id)
+    return insert(table).on_conflict_do_nothing(index_elements=[table.c.id]).returning(table.c.id)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A submission that passed every check and is ready to store: its row, and the
+    problems it arrived with if it is held for staff to fix (sealed ones only)."""
+
+    row: dict
+    held: list[dict]
+
+    @property
+    def id(self) -> str:
+        return self.row["id"]
+
+    def receipt(self) -> Receipt:
+        return Receipt(self.id, self.row["receipt_code"], self.row["received_at"], held=bool(self.held))
+
+
+Outcome = tuple[int, Receipt] | Exception  # (201 or 200, receipt), or the Problem (or fault) to answer
 
 
 class Submissions:
-    """Validates and stores submissions; every outcome is a Receipt or a Problem."""
+    """Validates and stores submissions; every outcome is a Receipt or a Problem.
+
+    ``prepare`` does every check (CPU only, no database unless the form version is an old
+    one not yet loaded); ``store`` writes many prepared submissions in one transaction, so
+    concurrent requests can share one commit (see group_commit.py)."""
 
     def __init__(self, engine: Engine, forms: FormVersions, identity: Identity, languages=("en",)):
         self.engine = engine
         self.forms = forms
         self.identity = identity
         self.languages = set(languages)
-        self._insert = _insert_unless_known(engine)
-        # SQLite has one writer at a time: queueing writers on a lock here, instead of in
-        # SQLite's busy handler (which sleeps and polls), keeps the slowest answers fast
-        self._write_lock = threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
+        self._insert = _insert_new(engine)
+        self._write_lock = write_lock(engine)
 
     def submit(self, payload, idempotency_key: str | None, lang: str, device: DeviceContext | None = None,
                keys: KeyRing | None = None) -> tuple[int, Receipt]:
         """Store ``payload`` once; return (201, receipt) or (200, receipt) for a replay.
         A sealed payload is accepted only from an enrolled ``device``, and opened with ``keys``."""
+        outcome = self.store([self.prepare(payload, idempotency_key, lang, device, keys)])[0]
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    def prepare(self, payload, idempotency_key: str | None, lang: str, device: DeviceContext | None = None,
+                keys: KeyRing | None = None) -> Prepared:
+        """Check ``payload`` and build its row; raise a Problem saying what is wrong."""
         self._check_envelope(payload)
         application_id = parse_id(idempotency_key, payload["id"])
         form_version = payload["form_version"]
@@ -223,9 +249,11 @@ class Submissions:
             # Sealed on a shared device, the answers cannot be opened there again to fix them:
             # the program keeps the application, marked as needing information, for staff to
             # follow up with the young person (see _holdable for what is never kept).
-        held = bool(errors)
         # PostgreSQL keeps no NUL character in text: such an answer is one to fix, like any other
-        with_nul = [name for name, value in answers.items() if _has_nul(name) or _has_nul(value)]
+        # (JSON writes a NUL as \u0000: only then is each answer searched)
+        canonical = canonical_json({"form_version": form_version, "answers": answers})
+        with_nul = [name for name, value in answers.items() if _has_nul(name) or _has_nul(value)] \
+            if b"\\u0000" in canonical else []
         if with_nul:
             _ = gettext_for(lang)
             raise Problem(400, "invalid-answers", _("Some answers need to be fixed"), errors=[
@@ -233,45 +261,88 @@ class Submissions:
                 for name in with_nul])
         if _has_nul(client):
             raise Problem(400, "invalid-submission", N_("The submission is not in the expected format"))
-
-        digest = content_hash(form_version, answers)
-        received_at = utcnow().replace(microsecond=0)
         row = {
             "id": application_id,
             "receipt_code": receipt_code(application_id),
             "form_version": form_version,
             "answers": answers,
-            "content_hash": digest,
+            "content_hash": hashlib.sha256(canonical).hexdigest(),  # as content_hash() makes it
             "channel": "outreach" if device else "self",
             "event_id": device.event_id if device else None,
             "worker_id": device.worker_id if device else None,
             "language": lang,
             "client": client,
             "filled_at": _timestamp(client.get("filled_at"), "filled_at"),
-            "received_at": received_at,
-            "status": "needs_information" if held else "received",
+            "received_at": utcnow().replace(microsecond=0),
+            "status": "needs_information" if errors else "received",
             "duplicate_of": None,
             **self.identity.keys(answers),
         }
+        return Prepared(row, [error.to_json() for error in errors])
+
+    def store(self, batch: list[Prepared]) -> list[Outcome]:
+        """Store every prepared submission not stored before, all in one transaction, and say
+        for each what to answer. If that transaction fails, each is tried on its own, so a
+        fault with one costs only that one."""
+        try:
+            return self._store_together(batch)
+        except Exception:
+            if len(batch) == 1:
+                raise
+        outcomes: list[Outcome] = []
+        for prepared in batch:
+            try:
+                outcomes += self._store_together([prepared])
+            except Exception as exc:  # this one's fault: the caller answers it with a 500
+                outcomes.append(exc)
+        return outcomes
+
+    def _store_together(self, batch: list[Prepared]) -> list[Outcome]:
+        tombstones = Tombstone.__table__
+        ids = list({prepared.id for prepared in batch})
         with self._write_lock, self.engine.begin() as connection:
-            inserted = connection.execute(self._insert, row).first()
-            if inserted is not None and held:
-                connection.execute(ApplicationEvent.__table__.insert().values(
-                    id=str(uuid.uuid4()), application_id=application_id, at=received_at, actor_id=None,
-                    kind=ARRIVED_WITH_PROBLEMS, data={"errors": [error.to_json() for error in errors]}))
-        if inserted is not None:
-            return 201, Receipt(application_id, row["receipt_code"], received_at, held=held)
-        # already stored (a replay, or a conflicting reuse of the id) or withdrawn
-        with session(self.engine) as db:
-            existing = db.get(Application, application_id)
-            if existing is not None:
-                receipt = self._replay(existing, digest)
-                if held:  # the first answer was lost: tell the device again it needs attention
-                    receipt = Receipt(receipt.id, receipt.receipt_code, receipt.received_at, held=True)
-                return 200, receipt
-            if db.get(Tombstone, application_id) is not None:
-                raise Problem(409, "withdrawn", N_("This application was withdrawn or deleted and cannot be sent again"))
-        raise RuntimeError(f"application {application_id} was neither stored nor found")
+            # withdrawn or deleted: never again (the tombstone is checked in the same transaction)
+            withdrawn = set(connection.scalars(select(tombstones.c.id).where(tombstones.c.id.in_(ids))))
+            first: dict[str, Prepared] = {}  # the same id twice in one batch: the second is a replay
+            for prepared in batch:
+                if prepared.id not in withdrawn:
+                    first.setdefault(prepared.id, prepared)
+            inserted = set()
+            if first:
+                inserted = set(connection.scalars(self._insert, [prepared.row for prepared in first.values()]))
+            events = [{"id": str(uuid.uuid4()), "application_id": prepared.id, "at": prepared.row["received_at"],
+                       "actor_id": None, "kind": ARRIVED_WITH_PROBLEMS, "data": {"errors": prepared.held}}
+                      for prepared in first.values() if prepared.held and prepared.id in inserted]
+            if events:
+                connection.execute(ApplicationEvent.__table__.insert(), events)
+        outcomes: dict[int, Outcome] = {}
+        again = []  # already stored (a replay, or a conflicting reuse of the id), or withdrawn meanwhile
+        for index, prepared in enumerate(batch):
+            if prepared.id in withdrawn:
+                outcomes[index] = _withdrawn()
+            elif first.get(prepared.id) is prepared and prepared.id in inserted:
+                outcomes[index] = (201, prepared.receipt())
+            else:
+                again.append(index)
+        if again:
+            with session(self.engine) as db:
+                for index in again:
+                    outcomes[index] = self._already_here(db, batch[index])
+        return [outcomes[index] for index in range(len(batch))]
+
+    def _already_here(self, db, prepared: Prepared) -> Outcome:
+        existing = db.get(Application, prepared.id)
+        if existing is None:
+            if db.get(Tombstone, prepared.id) is not None:
+                return _withdrawn()
+            return RuntimeError(f"application {prepared.id} was neither stored nor found")
+        try:
+            receipt = self._replay(existing, prepared.row["content_hash"])
+        except Problem as problem:
+            return problem
+        if prepared.held:  # the first answer was lost: tell the device again it needs attention
+            receipt = Receipt(receipt.id, receipt.receipt_code, receipt.received_at, held=True)
+        return 200, receipt
 
     @staticmethod
     def _replay(existing: Application, digest: str) -> Receipt:
@@ -282,11 +353,17 @@ class Submissions:
 
     @staticmethod
     def _check_envelope(payload) -> None:
+        if _envelope_fast.is_valid(payload):
+            return
         problems = sorted(_envelope.iter_errors(payload), key=lambda e: list(e.absolute_path))
         if problems:
             raise Problem(400, "invalid-submission", N_("The submission is not in the expected format"),
                           errors=[{"field": ".".join(map(str, e.absolute_path)) or "_body", "message": e.message[:200]}
                                   for e in problems])
+
+
+def _withdrawn() -> Problem:
+    return Problem(409, "withdrawn", N_("This application was withdrawn or deleted and cannot be sent again"))
 
 
 def withdraw(engine: Engine, application_id: str, reason: str = "withdrawn") -> bool:
