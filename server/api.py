@@ -53,11 +53,13 @@ LANGUAGE_COOKIE = "lang"
 def request_language(request: Request, requested: str | None = None) -> str:
     """The language asked for, else the one chosen before (cookie), else the browser's preference."""
     program = request.app.state.program
-    available = list(program.languages)
-    for candidate in (requested, request.query_params.get("lang"), request.cookies.get(LANGUAGE_COOKIE)):
+    available = program.languages
+    if isinstance(requested, str) and requested in available:  # the usual case for a submission: the page's language, in the body
+        return requested
+    for candidate in (request.query_params.get("lang"), request.cookies.get(LANGUAGE_COOKIE)):
         if candidate in available:
             return candidate
-    return pick_language(request.headers.get("accept-language"), available, program.default_language)
+    return pick_language(request.headers.get("accept-language"), list(available), program.default_language)
 
 
 def remember_language(request: Request, response: Response, lang: str) -> Response:

@@ -68,6 +68,23 @@ async def server_error(request: Request, exc: Exception) -> Response:
     return JSONResponse(body, status_code=500, media_type="application/problem+json")
 
 
+class Compression:
+    """gzip (Starlette's GZipMiddleware) for pages, assets and the form, but not for the
+    answers to the API's POSTs: a receipt, a problem or a batch's results are a few hundred
+    bytes of JSON, and routing every submission through the compressor costs more than
+    it could save."""
+
+    def __init__(self, app, minimum_size: int = 600):
+        self.app = app
+        self.gzip = GZipMiddleware(app, minimum_size=minimum_size)
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"].startswith("/api/"):
+            await self.app(scope, receive, send)
+        else:
+            await self.gzip(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     """Build the app: load the program file, build assets, wire routes and middleware."""
     settings = settings or Settings.from_env()
@@ -94,7 +111,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         debug=settings.debug,
         # the submission endpoint first: routes are matched in order, and it is the busiest
         routes=[*api.routes, Route("/healthz", healthz), Route("/readyz", readyz), *pages.routes, *status_page.routes, *staff.routes, *outreach.routes, *offline.routes],
-        middleware=[Middleware(RequestLog), Middleware(SecurityHeaders), Middleware(GZipMiddleware, minimum_size=600)],
+        middleware=[Middleware(RequestLog), Middleware(SecurityHeaders), Middleware(Compression, minimum_size=600)],
         exception_handlers={Problem: problem_handler, HTTPException: http_error, 500: server_error},
         lifespan=lifespan,
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CONTENT_SECURITY_POLICY = "; ".join([
@@ -34,7 +33,13 @@ HEADERS = {
 HSTS = "max-age=63072000; includeSubDomains"
 
 
+_RAW = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in HEADERS.items()]
+_RAW_HSTS = (b"strict-transport-security", HSTS.encode("latin-1"))
+
+
 class SecurityHeaders:
+    """Adds each header of HEADERS (and HSTS over HTTPS) that the response does not set itself."""
+
     def __init__(self, app: ASGIApp):
         self.app = app
 
@@ -42,15 +47,14 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        https = scope.get("scheme") == "https"
+        wanted = [*_RAW, _RAW_HSTS] if scope.get("scheme") == "https" else _RAW
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in HEADERS.items():
-                    headers.setdefault(name, value)
-                if https:
-                    headers.setdefault("Strict-Transport-Security", HSTS)
+                headers = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in headers}
+                headers += [pair for pair in wanted if pair[0] not in present]
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

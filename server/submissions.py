@@ -160,12 +160,17 @@ def parse_id(idempotency_key: str | None, body_id: str) -> str:
     return str(application_id)
 
 
-def _insert_new(engine: Engine):
-    """``INSERT .. ON CONFLICT (id) DO NOTHING RETURNING id``, for many rows at once: the ids
-    that come back are the ones stored now; the others were here already."""
+def _insert_unless_here(engine: Engine):
+    """``INSERT .. ON CONFLICT (id) DO NOTHING``, whose rowcount says how many were stored
+    now. Run once per row of a batch (the driver's executemany: one statement, parsed once;
+    a multi-row VALUES would be parsed afresh by psycopg for every batch)."""
     table = Application.__table__
     insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
-    return insert(table).on_conflict_do_nothing(index_elements=[table.c.id]).returning(table.c.id)
+    return insert(table).on_conflict_do_nothing(index_elements=[table.c.id]).execution_options(preserve_rowcount=True)
+
+
+class _Raced(Exception):
+    """Another server process stored one of this batch's ids meanwhile: try each on its own."""
 
 
 @dataclass(frozen=True)
@@ -199,7 +204,7 @@ class Submissions:
         self.forms = forms
         self.identity = identity
         self.languages = set(languages)
-        self._insert = _insert_new(engine)
+        self._insert = _insert_unless_here(engine)
         self._write_lock = write_lock(engine)
 
     def submit(self, payload, idempotency_key: str | None, lang: str, device: DeviceContext | None = None,
@@ -286,6 +291,8 @@ class Submissions:
         fault with one costs only that one."""
         try:
             return self._store_together(batch)
+        except _Raced:
+            pass
         except Exception:
             if len(batch) == 1:
                 raise
@@ -303,16 +310,22 @@ class Submissions:
         with self._write_lock, self.engine.begin() as connection:
             # withdrawn or deleted: never again (the tombstone is checked in the same transaction)
             withdrawn = set(connection.scalars(select(tombstones.c.id).where(tombstones.c.id.in_(ids))))
-            first: dict[str, Prepared] = {}  # the same id twice in one batch: the second is a replay
-            for prepared in batch:
+            first: dict[str, int] = {}  # the same id twice in one batch: the second is a replay
+            for index, prepared in enumerate(batch):
                 if prepared.id not in withdrawn:
-                    first.setdefault(prepared.id, prepared)
-            inserted = set()
-            if first:
-                inserted = set(connection.scalars(self._insert, [prepared.row for prepared in first.values()]))
+                    first.setdefault(prepared.id, index)
+            applications = Application.__table__
+            here = set(connection.scalars(select(applications.c.id).where(applications.c.id.in_(list(first)))))
+            fresh = [batch[index] for index in first.values() if batch[index].id not in here]
+            inserted = {prepared.id for prepared in fresh}
+            if fresh and connection.execute(self._insert, [prepared.row for prepared in fresh]).rowcount != len(fresh):
+                # another process stored one of them after the check (its commit came first)
+                if len(fresh) > 1:
+                    raise _Raced  # which one is not known: roll back, and store() tries each alone
+                inserted = set()  # this one: answered as a replay, below
             events = [{"id": str(uuid.uuid4()), "application_id": prepared.id, "at": prepared.row["received_at"],
                        "actor_id": None, "kind": ARRIVED_WITH_PROBLEMS, "data": {"errors": prepared.held}}
-                      for prepared in first.values() if prepared.held and prepared.id in inserted]
+                      for prepared in fresh if prepared.held and prepared.id in inserted]
             if events:
                 connection.execute(ApplicationEvent.__table__.insert(), events)
         outcomes: dict[int, Outcome] = {}
@@ -320,7 +333,7 @@ class Submissions:
         for index, prepared in enumerate(batch):
             if prepared.id in withdrawn:
                 outcomes[index] = _withdrawn()
-            elif first.get(prepared.id) is prepared and prepared.id in inserted:
+            elif first.get(prepared.id) == index and prepared.id in inserted:
                 outcomes[index] = (201, prepared.receipt())
             else:
                 again.append(index)

@@ -198,3 +198,35 @@ def test_backup_and_restore_from_the_command_line(client, app, example, database
     assert "applications 1" in restored.stdout
     again = run_cli("restore", str(archive), YOUTHJOBS_DATABASE_URL=target)
     assert again.returncode == 1 and "not empty" in again.stderr
+
+
+def test_the_socket_several_workers_share_turns_off_nagles_algorithm():
+    """Responses go out as headers then body: with Nagle's algorithm on, the body waits for
+    the client's delayed acknowledgement (40 ms a request). asyncio turns it off only on a
+    socket marked as TCP; uvicorn's own shared socket is not, ours is."""
+    import asyncio
+    import socket
+
+    import uvicorn
+
+    from server.cli import tcp_socket
+
+    async def nodelay_of_accepted(listening: socket.socket) -> int:
+        accepted = asyncio.get_running_loop().create_future()
+
+        class Protocol(asyncio.Protocol):
+            def connection_made(self, transport):
+                accepted.set_result(transport.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+
+        server = await asyncio.get_running_loop().create_server(Protocol, sock=listening)
+        _, writer = await asyncio.open_connection(*listening.getsockname()[:2])
+        try:
+            return await asyncio.wait_for(accepted, 5)
+        finally:
+            writer.close()
+            server.close()
+
+    ours = tcp_socket("127.0.0.1", 0)
+    assert asyncio.run(nodelay_of_accepted(ours)) == 1
+    theirs = uvicorn.Config("server.app:app", host="127.0.0.1", port=0, log_config=None).bind_socket()
+    assert asyncio.run(nodelay_of_accepted(theirs)) == 0  # why tcp_socket exists
