@@ -15,7 +15,7 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from server.db import make_engine, upgrade
 
@@ -69,7 +69,16 @@ class Postgres:
         return self.url.set(database=name).render_as_string(hide_password=False)
 
     def drop(self, url: str) -> None:
-        self._run(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+        for attempt in range(10):
+            try:
+                self._run(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+                return
+            except ProgrammingError:
+                # an autovacuum worker on it (after many inserts) cannot be stopped by this role: it
+                # ends on its own in a moment
+                if attempt == 9:
+                    raise
+                time.sleep(0.5)
 
     def close(self) -> None:
         if self.error is None:

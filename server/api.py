@@ -39,7 +39,8 @@ async def check_rate(request: Request, scope: str) -> None:
     limiter = request.app.state.rate_limiter
     if not limiter.limit.enabled:
         return
-    wait = await run_in_threadpool(limiter.hit, f"{scope}:{client_address(request)}")
+    # counted together with the other requests arriving at the same moment (one transaction)
+    wait = await request.app.state.rate_hits(f"{scope}:{client_address(request)}")
     if wait is not None:
         problem = Problem(429, "rate-limited", N_("Too many tries from this connection"),
                           N_("Wait a minute, then try again. Nothing was lost."), retry_after=wait)

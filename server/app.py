@@ -124,6 +124,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.submissions = Submissions(engine, forms, program.identity, program.languages)
     app.state.store_submission = GroupCommit(app.state.submissions.store)
     app.state.rate_limiter = RateLimiter(engine, settings.rate_limit)
+    app.state.rate_hits = GroupCommit(app.state.rate_limiter.hit_many)
     app.state.offline = offline.OfflineShell(
         program, assets, renderer.apply_page, lambda: renderer.render("outreach/queue.html", program.default_language))
     app.state.sessions = Sessions(engine, timedelta(minutes=settings.session_idle_minutes),

@@ -4,6 +4,7 @@ still gets its own answer; a fault with one costs only that one."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import threading
 import time
 import uuid
@@ -199,3 +200,35 @@ def test_concurrent_submissions_over_http_each_get_201_and_are_stored_once(clien
     ids = {str(uuid.UUID(body["id"])) for body in bodies}
     with session(app.state.engine) as db:
         assert set(db.exec(select(Application.id))) == ids
+
+
+# -- rate limits, counted together -----------------------------------------------------------
+
+def test_rate_limit_hits_counted_together_keep_each_requests_place(client, app):
+    from server.ratelimit import RateLimiter
+    from server.settings import RateLimit
+
+    limiter = RateLimiter(app.state.engine, RateLimit(3, 60))
+    now = 1_000_000.0
+    waits = limiter.hit_many(["a", "b", "a", "a", "a", "b"], now)
+    assert [wait is None for wait in waits] == [True, True, True, True, False, True]
+    assert limiter.hit("a", now) is not None
+    assert limiter.hit("b", now) is None and limiter.hit("b", now) is not None  # b: its third, then over
+    assert limiter.hit("a", now + 60) is None  # a new window starts from one
+
+
+def test_many_submissions_at_once_from_one_address_get_exactly_the_allowance(settings, example):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from starlette.testclient import TestClient
+
+    from server.app import create_app
+    from server.settings import RateLimit
+
+    from .conftest import post
+
+    app = create_app(dataclasses.replace(settings, rate_limit=RateLimit(7, 3600)))
+    with TestClient(app) as client, ThreadPoolExecutor(12) as pool:
+        statuses = list(pool.map(lambda _: post(client, submission(app, example)).status_code, range(20)))
+    app.state.engine.dispose()
+    assert statuses.count(201) == 7 and statuses.count(429) == 13
