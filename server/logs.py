@@ -22,6 +22,14 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 class JsonFormatter(logging.Formatter):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # made once in every server process (logging config): records need not gather what
+        # this format never writes (caller's file and line, thread, process names): a tenth
+        # of the cost of a request log line (logging HOWTO, "Optimization")
+        logging._srcfile = None
+        logging.logThreads = logging.logMultiprocessing = logging.logProcesses = False
+
     def format(self, record: logging.LogRecord) -> str:
         entry = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from jsonschema import Draft202012Validator
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, literal, select, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -305,17 +305,21 @@ class Submissions:
         return outcomes
 
     def _store_together(self, batch: list[Prepared]) -> list[Outcome]:
-        tombstones = Tombstone.__table__
+        tombstones, applications = Tombstone.__table__, Application.__table__
         ids = list({prepared.id for prepared in batch})
         with self._write_lock, self.engine.begin() as connection:
-            # withdrawn or deleted: never again (the tombstone is checked in the same transaction)
-            withdrawn = set(connection.scalars(select(tombstones.c.id).where(tombstones.c.id.in_(ids))))
+            # which ids are withdrawn (never again: checked in the same transaction) or already
+            # here, in one round trip
+            known = connection.execute(union_all(
+                select(tombstones.c.id, literal(True).label("withdrawn")).where(tombstones.c.id.in_(ids)),
+                select(applications.c.id, literal(False)).where(applications.c.id.in_(ids))))
+            withdrawn, here = set(), set()
+            for known_id, is_withdrawn in known:
+                (withdrawn if is_withdrawn else here).add(known_id)
             first: dict[str, int] = {}  # the same id twice in one batch: the second is a replay
             for index, prepared in enumerate(batch):
                 if prepared.id not in withdrawn:
                     first.setdefault(prepared.id, index)
-            applications = Application.__table__
-            here = set(connection.scalars(select(applications.c.id).where(applications.c.id.in_(list(first)))))
             fresh = [batch[index] for index in first.values() if batch[index].id not in here]
             inserted = {prepared.id for prepared in fresh}
             if fresh and connection.execute(self._insert, [prepared.row for prepared in fresh]).rowcount != len(fresh):
