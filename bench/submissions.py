@@ -1,12 +1,15 @@
 """Submission throughput: POST /api/applications against a bare endpoint, in one server.
 
-For each database (SQLite, PostgreSQL) and worker count (1, 2), starts one uvicorn server
-running bench/bare_app.py (the real app plus ``POST /bench/bare``, an empty 201) on a fresh,
-migrated database, then loads each endpoint in turn at a fixed concurrency over keep-alive
-connections: a warm-up, then a measured run. Both endpoints get the same requests: each a
-new, valid application (a fresh uuid4 as id and Idempotency-Key, the form's first example
-as answers). Prints requests, errors (non-2xx or exceptions), requests per second,
-p50/p95/p99 latency, the app/bare ratio, the server's CPU time per request (steadier than
+For each database (SQLite, PostgreSQL) and worker count (1, 2), starts one server as
+production does (``youthjobs serve``, request logs and rate limiting on) running
+bench/bare_app.py on a fresh, migrated database: the real app plus ``POST /bench/bare``, an
+empty 201 outside the app, and ``POST /bench/checks-only``, the submission endpoint minus the
+database (what storing faster could at best reach). It loads each endpoint in turn at a
+fixed concurrency over keep-alive connections: a warm-up, then a measured run. All get the
+same requests: each a new, valid application (a fresh uuid4 as id and Idempotency-Key, the
+form's first example as answers). Prints requests, errors (non-2xx or exceptions), requests
+per second, p50/p95/p99 latency, the share of the bare endpoint's throughput, the server's
+CPU time per request (steadier than
 req/s on a busy machine), and the CPU used meanwhile (% of one core) by the load generator,
 the server's processes, the PostgreSQL backends serving it, and everything else ("other":
 other work on the machine, and backends that came and went). Then checks every 201 against
@@ -233,7 +236,8 @@ def scenario(database_url: str, workers: int, args, tmp: str) -> dict[str, tuple
         meter = CpuMeter(server.pid, make_url(database_url).database if "postgresql" in database_url else None)
         return {name: tuple(run_load(port, meter, path, application, args.concurrency, seconds)
                             for seconds in (args.warmup, args.duration))
-                for name, path in (("bare", "/bench/bare"), ("app", "/api/applications"))}
+                for name, path in (("bare", "/bench/bare"), ("checks", "/bench/checks-only"),
+                                   ("app", "/api/applications"))}
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -274,8 +278,8 @@ def percentiles(latencies: list[float]) -> tuple[float, ...]:
     return cuts[49] * 1000, cuts[94] * 1000, cuts[98] * 1000
 
 
-HEADER = (f"{'engine':10} {'workers':>7} {'endpoint':22} {'requests':>8} {'errors':>6} {'req/s':>6} "
-          f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'app/bare':>8} {'server cpu ms/req':>17}  "
+HEADER = (f"{'engine':10} {'workers':>7} {'endpoint':23} {'requests':>8} {'errors':>6} {'req/s':>6} "
+          f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'of bare':>8} {'server cpu ms/req':>17}  "
           f"cpu% client/server/db/other")
 
 
@@ -285,7 +289,7 @@ def row(engine: str, workers: int, endpoint: str, load: Load, ratio: str) -> str
     cpu["other"] = max(0.0, cpu["machine"] - cpu["client"] - cpu["server"] - cpu["db"])
     shares = "/".join(f"{cpu[name]:.0f}" for name in ("client", "server", "db", "other"))
     flag = "  LOAD GENERATOR NEAR SATURATION" if cpu["client"] >= CLIENT_SATURATED else ""
-    return (f"{engine:10} {workers:7d} {endpoint:22} {load.requests:8d} {sum(load.errors.values()):6d} "
+    return (f"{engine:10} {workers:7d} {endpoint:23} {load.requests:8d} {sum(load.errors.values()):6d} "
             f"{load.rate:6.0f} {p50:7.1f} {p95:7.1f} {p99:7.1f} {ratio:>8} "
             f"{load.cpu['server'] / max(load.requests, 1) * 1000:17.2f}  {shares}{flag}")
 
@@ -315,10 +319,13 @@ def main() -> int:
                 finally:
                     if engine == "postgresql":
                         postgres.drop(url)
-            (_, bare), (_, app) = loads["bare"], loads["app"]
+            (_, bare), (_, checks_only), (_, app) = loads["bare"], loads["checks"], loads["app"]
             ratio = app.rate / bare.rate
-            client_peak = max(client_peak, *(load.cpu["client"] / load.seconds * 100 for load in (bare, app)))
+            client_peak = max(client_peak, *(load.cpu["client"] / load.seconds * 100
+                                             for load in (bare, checks_only, app)))
             lines.append(row(engine, workers, "POST /bench/bare", bare, ""))
+            lines.append(row(engine, workers, "POST /bench/checks-only", checks_only,
+                             f"{checks_only.rate / bare.rate:.0%}"))
             lines.append(row(engine, workers, "POST /api/applications", app, f"{ratio:.0%}"))
             name = f"{engine}, {workers} worker(s):"
             errors = sum((load.errors for pair in loads.values() for load in pair), Counter())

@@ -80,17 +80,25 @@ async def get_form(request: Request) -> Response:
     return JSONResponse(form.to_json(), headers=headers)
 
 
-async def post_application(request: Request) -> Response:
-    await check_rate(request, "submit")
+def _not_json(constant: str):
+    raise ValueError(f"{constant} is not JSON")
+
+
+def parse_json(body: bytes):
+    """Strict JSON: Python's parser would also take NaN and Infinity, which no database keeps."""
+    try:
+        return json.loads(body, parse_constant=_not_json)
+    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise Problem(400, "malformed-json", N_("The submission is not valid JSON")) from None
+
+
+async def prepare_submission(request: Request):
+    """Every check of one submission (not the rate limit), ready to store; or a Problem."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != "application/json":
         raise Problem(415, "unsupported-media-type", N_("Send the application as JSON"),
                       N_("Use Content-Type: application/json."))
-    body = await read_body(request, request.app.state.settings.max_body_bytes)
-    try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        raise Problem(400, "malformed-json", N_("The submission is not valid JSON")) from None
+    payload = parse_json(await read_body(request, request.app.state.settings.max_body_bytes))
     client = payload.get("client") if isinstance(payload, dict) else None
     lang = request_language(request, client.get("language") if isinstance(client, dict) else None)
     state = request.app.state
@@ -98,11 +106,15 @@ async def post_application(request: Request) -> Response:
     version = payload.get("form_version") if isinstance(payload, dict) else None
     if isinstance(version, str) and state.forms.cached(version) is None:
         # an older form version (or an unknown one) is looked up in the database, off the event loop
-        prepared = await run_in_threadpool(state.submissions.prepare, payload, key, lang)
-    else:
-        # the checks are a few dozen microseconds of CPU: cheaper here than a trip to a thread
-        prepared = state.submissions.prepare(payload, key, lang)
-    status, receipt = await state.store_submission(prepared)
+        return await run_in_threadpool(state.submissions.prepare, payload, key, lang)
+    # the checks are a few dozen microseconds of CPU: cheaper here than a trip to a thread
+    return state.submissions.prepare(payload, key, lang)
+
+
+async def post_application(request: Request) -> Response:
+    await check_rate(request, "submit")
+    prepared = await prepare_submission(request)
+    status, receipt = await request.app.state.store_submission(prepared)
     return JSONResponse(receipt.to_json(), status_code=status, headers={"Cache-Control": "no-store"})
 
 

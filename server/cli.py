@@ -105,10 +105,17 @@ def serve(host: str, port: int, workers: int, app_path: str) -> None:
     config = uvicorn.Config(app_path, host=host, port=port, workers=workers, proxy_headers=True,
                             forwarded_allow_ips=settings.trusted_proxies or None, server_header=False,
                             access_log=False, log_config=logging_config(settings.log_level.upper()))
-    if workers > 1:
-        Multiprocess(config, sockets=[tcp_socket(host, port)]).run()
-    else:
-        uvicorn.Server(config).run()
+    # as uvicorn.run(), but with our own shared socket for several workers (see tcp_socket)
+    server = uvicorn.Server(config)
+    try:
+        if workers > 1:
+            Multiprocess(config, sockets=[tcp_socket(host, port)]).run()
+        else:
+            server.run()
+    except KeyboardInterrupt:
+        pass
+    if workers == 1 and not server.started:
+        sys.exit(3)  # uvicorn's "failed to start", for systemd and scripts to see
 
 
 def tcp_socket(host: str, port: int) -> socket.socket:

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .api import read_body, request_language
+from .api import parse_json, read_body, request_language
 from .audit import record
 from .auth import requires
 from .db import session
@@ -117,10 +117,7 @@ async def _device(request: Request):
 async def _json(request: Request, limit: int) -> dict:
     if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
         raise Problem(415, "unsupported-media-type", N_("Send the application as JSON"))
-    try:
-        body = json.loads(await read_body(request, limit))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        raise Problem(400, "malformed-json", N_("The submission is not valid JSON")) from None
+    body = parse_json(await read_body(request, limit))
     if not isinstance(body, dict):
         raise Problem(400, "invalid-submission", N_("The submission is not in the expected format"))
     return body

@@ -74,12 +74,16 @@ def open_sealed(ring: KeyRing, application_id: str, form_version: str, sealed: d
     except InvalidTag:
         raise _unreadable("the record or what it is bound to (id, form version, device) was changed") from None
     try:
-        opened = json.loads(plaintext)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        opened = json.loads(plaintext, parse_constant=_not_json)
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or NaN/Infinity (no database keeps those)
         raise _unreadable("the sealed content is not JSON") from None
     if not isinstance(opened, dict) or not isinstance(opened.get("answers"), dict):
         raise _unreadable("the sealed content has no answers")
     return opened
+
+
+def _not_json(constant: str):
+    raise ValueError(f"{constant} is not JSON")
 
 
 def seal(public_key, key_id: str, application_id: str, form_version: str, device: str, content: dict) -> dict:

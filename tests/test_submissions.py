@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -235,3 +236,13 @@ def test_an_application_filled_under_an_older_form_is_judged_by_that_form(settin
         with session(new_app.state.engine) as db:
             assert db.get(Application, offline["id"]).form_version == old_version
     new_app.state.engine.dispose()
+
+
+def test_nan_and_infinity_are_not_json_and_get_a_clear_400(client, app, example):
+    body = submission(app, example)
+    for constant in ("NaN", "Infinity", "-Infinity"):
+        text = json.dumps(body).replace('"02119"', constant)
+        assert constant in text
+        response = post(client, text, key=body["id"])
+        assert response.status_code == 400 and response.json()["type"].endswith("malformed-json")
+    assert count(app) == 0
