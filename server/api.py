@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from . import strict_json
 from .i18n import pick_language
 from .problems import N_, Problem
 
@@ -80,14 +79,10 @@ async def get_form(request: Request) -> Response:
     return JSONResponse(form.to_json(), headers=headers)
 
 
-def _not_json(constant: str):
-    raise ValueError(f"{constant} is not JSON")
-
-
 def parse_json(body: bytes):
-    """Strict JSON: Python's parser would also take NaN and Infinity, which no database keeps."""
+    """Strict, storable JSON (strict_json.py), or a 400."""
     try:
-        return json.loads(body, parse_constant=_not_json)
+        return strict_json.loads(body)
     except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise Problem(400, "malformed-json", N_("The submission is not valid JSON")) from None
 

@@ -13,6 +13,7 @@ commit of many rows costs about what one row costs (bench/submissions.py).
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
@@ -22,23 +23,36 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 
+class _Queue:
+    """The requests one event loop has waiting, and the task writing them."""
+
+    def __init__(self):
+        self.waiting: list[tuple[object, asyncio.Future]] = []
+        self.writer: asyncio.Task | None = None
+
+
 class GroupCommit(Generic[Item, Result]):
     """``await group(item)`` is ``write([item])[0]``, sharing ``write`` calls with the other
     requests waiting at the same time. ``write`` takes a list of items and returns one result
-    per item; an Exception as a result is raised to that item's caller only."""
+    per item; an Exception as a result is raised to that item's caller only.
+
+    A server process has one event loop; tests may run several, one after another or at
+    once, so each loop gets its own queue and writer."""
 
     def __init__(self, write: Callable[[list[Item]], list[Result | Exception]], max_batch: int = 100):
         self._write = write
         self._max_batch = max_batch
-        self._waiting: list[tuple[Item, asyncio.Future]] = []
-        self._writer: asyncio.Task | None = None
+        self._queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Queue] = weakref.WeakKeyDictionary()
 
     async def __call__(self, item: Item) -> Result:
         loop = asyncio.get_running_loop()
+        queue = self._queues.get(loop)
+        if queue is None:
+            queue = self._queues[loop] = _Queue()
         future = loop.create_future()
-        self._waiting.append((item, future))
-        if self._writer is None or self._writer.done():
-            self._writer = loop.create_task(self._write_all())
+        queue.waiting.append((item, future))
+        if queue.writer is None or queue.writer.done():
+            queue.writer = loop.create_task(self._write_all(queue))
         # if this request goes away (the client hung up), its item is still written: the
         # client's retry then gets the usual replay answer
         result = await future
@@ -46,22 +60,26 @@ class GroupCommit(Generic[Item, Result]):
             raise result
         return result
 
-    async def _write_all(self) -> None:
-        while self._waiting:
-            batch = self._waiting[:self._max_batch]
-            del self._waiting[:self._max_batch]
+    async def _write_all(self, queue: _Queue) -> None:
+        while queue.waiting:
+            batch = queue.waiting[:self._max_batch]
+            del queue.waiting[:self._max_batch]
             try:
                 results = await anyio.to_thread.run_sync(self._write, [item for item, _ in batch])
             except BaseException as exc:  # the whole write failed (or the server is stopping)
                 fault = exc if isinstance(exc, Exception) else RuntimeError("the server stopped while writing")
-                results = [fault] * len(batch)
+                self._settle(batch, [fault] * len(batch))
                 if not isinstance(exc, Exception):
-                    self._settle(batch, results)
+                    for _, future in queue.waiting:  # nobody is left to write these
+                        if not future.done():
+                            future.set_result(fault)
+                    queue.waiting.clear()
                     raise
+                continue
             self._settle(batch, results)
 
     @staticmethod
-    def _settle(batch: list[tuple[Item, asyncio.Future]], results: list) -> None:
+    def _settle(batch: list[tuple[object, asyncio.Future]], results: list) -> None:
         for (_, future), result in zip(batch, results, strict=True):
             if not future.done():
                 future.set_result(result)

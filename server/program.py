@@ -79,12 +79,19 @@ def ecma_pattern(pattern: str) -> re.Pattern:
     return re.compile("".join(out))
 
 
+def _too_long(text: str, schema: dict) -> bool:
+    """Longer than the same schema's maxLength, which already makes it wrong: its pattern is
+    not run (some patterns take time growing with the square of the length)."""
+    limit = schema.get("maxLength")
+    return isinstance(limit, int) and len(text) > limit
+
+
 def validator_class(cutoff: date):
     """Draft 2020-12 plus ``minAge`` and ``maxAge``, counted on ``cutoff``, and ECMA-262
     patterns: the same rules as pwa/js/validateAnswers.js."""
 
     def pattern(validator, expected, instance, schema):
-        if isinstance(instance, str) and not ecma_pattern(expected).search(instance):
+        if isinstance(instance, str) and not _too_long(instance, schema) and not ecma_pattern(expected).search(instance):
             yield ValidationError(f"{instance!r} does not match {expected!r}")
 
     def min_age(validator, limit, instance, schema):
@@ -115,10 +122,10 @@ class FastValidator:
     def __init__(self, schema: dict, cutoff: date):
         class Pattern:
             def __init__(self, parent, value, path):
-                self.regex = ecma_pattern(value)
+                self.regex, self.parent = ecma_pattern(value), parent
 
             def validate(self, instance):
-                if isinstance(instance, str) and not self.regex.search(instance):
+                if isinstance(instance, str) and not _too_long(instance, self.parent) and not self.regex.search(instance):
                     raise ValueError("does not match the pattern")
 
         def age_limit(too_far):
@@ -203,7 +210,7 @@ class FormDefinition:
 
     @cached_property
     def _validator(self) -> Draft202012Validator:
-        return validator_class(self.age_on)(self.schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+        return validator_class(self._cutoff)(self.schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
     def property_schema(self, name: str) -> dict:
         return self.schema.get("properties", {}).get(name, {})
@@ -221,7 +228,12 @@ class FormDefinition:
 
     @cached_property
     def _fast(self) -> FastValidator:
-        return FastValidator(self.schema, self.age_on)
+        return FastValidator(self.schema, self._cutoff)
+
+    @cached_property
+    def _cutoff(self) -> date:
+        # one date for both validators, even when it is "today" and they are built on different days
+        return self.age_on
 
     def validate(self, answers: Any, lang: str) -> list[FieldError]:
         """Every problem with ``answers``, at most one per field, in form order."""

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from . import strict_json
 from .keys import KeyFileError, KeyRing
 from .problems import Problem
 
@@ -74,16 +75,12 @@ def open_sealed(ring: KeyRing, application_id: str, form_version: str, sealed: d
     except InvalidTag:
         raise _unreadable("the record or what it is bound to (id, form version, device) was changed") from None
     try:
-        opened = json.loads(plaintext, parse_constant=_not_json)
-    except (ValueError, RecursionError):  # not JSON, not UTF-8, or NaN/Infinity (no database keeps those)
+        opened = strict_json.loads(plaintext)
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or not storable (strict_json.py)
         raise _unreadable("the sealed content is not JSON") from None
     if not isinstance(opened, dict) or not isinstance(opened.get("answers"), dict):
         raise _unreadable("the sealed content has no answers")
     return opened
-
-
-def _not_json(constant: str):
-    raise ValueError(f"{constant} is not JSON")
 
 
 def seal(public_key, key_id: str, application_id: str, form_version: str, device: str, content: dict) -> dict:

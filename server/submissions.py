@@ -139,10 +139,10 @@ def _timestamp(text: str | None, name: str) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(text)
-    except ValueError:
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (ValueError, OverflowError):  # not a date and time, or one past year 1 or 9999 in UTC
         raise Problem(400, "invalid-submission", N_("The submission is not in the expected format"),
                       errors=[{"field": f"client.{name}", "message": "must be an ISO 8601 date and time"}]) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def parse_id(idempotency_key: str | None, body_id: str) -> str:
@@ -244,7 +244,11 @@ class Submissions:
         if form is None:
             raise Problem(400, "unknown-form-version", N_("This application was filled in on a form this server does not know"),
                           N_("Open the application again to load the current form, then send it."))
-        errors = form.validate(answers, lang)
+        try:
+            errors = form.validate(answers, lang)
+            canonical = canonical_json({"form_version": form_version, "answers": answers})
+        except RecursionError:  # lists in lists hundreds deep: no question holds that
+            raise Problem(400, "invalid-submission", N_("The submission is not in the expected format")) from None
         if errors:
             # the young person's own device still has the answers to fix
             if device is None or not _holdable(form, answers, errors):
@@ -256,7 +260,6 @@ class Submissions:
             # follow up with the young person (see _holdable for what is never kept).
         # PostgreSQL keeps no NUL character in text: such an answer is one to fix, like any other
         # (JSON writes a NUL as \u0000: only then is each answer searched)
-        canonical = canonical_json({"form_version": form_version, "answers": answers})
         with_nul = [name for name, value in answers.items() if _has_nul(name) or _has_nul(value)] \
             if b"\\u0000" in canonical else []
         if with_nul:
@@ -320,7 +323,10 @@ class Submissions:
             for index, prepared in enumerate(batch):
                 if prepared.id not in withdrawn:
                     first.setdefault(prepared.id, index)
-            fresh = [batch[index] for index in first.values() if batch[index].id not in here]
+            # in id order: two processes inserting overlapping batches then wait for each other
+            # in the same order, rather than deadlock
+            fresh = sorted((batch[index] for index in first.values() if batch[index].id not in here),
+                           key=lambda prepared: prepared.id)
             inserted = {prepared.id for prepared in fresh}
             if fresh and connection.execute(self._insert, [prepared.row for prepared in fresh]).rowcount != len(fresh):
                 # another process stored one of them after the check (its commit came first)

@@ -232,3 +232,37 @@ def test_many_submissions_at_once_from_one_address_get_exactly_the_allowance(set
         statuses = list(pool.map(lambda _: post(client, submission(app, example)).status_code, range(20)))
     app.state.engine.dispose()
     assert statuses.count(201) == 7 and statuses.count(429) == 13
+
+
+def test_each_event_loop_has_its_own_queue_so_no_request_waits_on_a_loop_that_is_gone(client, app, example):
+    """A TestClient used without ``with`` runs every request in a new event loop, from many
+    threads at once: every request is answered and stored once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from starlette.testclient import TestClient
+
+    from .conftest import post
+
+    loose = TestClient(app)  # no lifespan of its own: the fixture's client ran it
+    bodies = [submission(app, example) for _ in range(24)]
+    pool = ThreadPoolExecutor(8)
+    try:
+        futures = [pool.submit(lambda body=body: post(loose, body).status_code) for body in bodies]
+        statuses = [future.result(timeout=60) for future in futures]  # a TimeoutError: one hangs
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    assert statuses == [201] * 24
+    assert count(app) == 24
+
+
+def test_a_loop_closed_with_its_writer_unfinished_does_not_hold_up_the_next():
+    def write(items):
+        return items
+
+    group = GroupCommit(write)
+    loop = asyncio.new_event_loop()
+    first = loop.create_task(group(1))  # queued, its writer task created but never run
+    loop.run_until_complete(asyncio.sleep(0))
+    first.cancel()
+    loop.close()
+    assert asyncio.run(asyncio.wait_for(group(2), 5)) == 2

@@ -91,3 +91,14 @@ def test_a_retired_key_stops_opening_records_at_once(tmp_path):
     with pytest.raises(Problem) as refused:
         open_sealed(ring, ID, VERSION, record)
     assert refused.value.status == 400 and refused.value.detail
+
+
+@pytest.mark.parametrize("answer", [float("inf"), float("nan"), "\ud800"], ids=["too large", "nan", "lone surrogate"])
+def test_sealed_answers_no_database_can_keep_are_refused_as_unreadable(ring, answer):
+    """They would be kept on SQLite and fail on PostgreSQL at every sync: refused alike."""
+    key_id = ring.current_id()
+    record = seal(ring.private_key(key_id).public_key(), key_id, ID, VERSION, DEVICE,
+                  {**CONTENT, "answers": {**CONTENT["answers"], "hours_per_week": answer}})
+    with pytest.raises(Problem) as refused:
+        open_sealed(ring, ID, VERSION, record)
+    assert refused.value.status == 400

@@ -246,3 +246,42 @@ def test_nan_and_infinity_are_not_json_and_get_a_clear_400(client, app, example)
         response = post(client, text, key=body["id"])
         assert response.status_code == 400 and response.json()["type"].endswith("malformed-json")
     assert count(app) == 0
+
+
+def test_numbers_and_strings_no_database_can_keep_are_a_clear_400(client, app, example):
+    body = submission(app, example)
+    text = json.dumps(body)
+    for bad in (text.replace('"02119"', "1e999"), text.replace('"02119"', '"\\ud800"'),
+                text.replace('"en"}', '"\\udc00"}')):
+        response = post(client, bad, key=body["id"])
+        assert response.status_code == 400 and response.json()["type"].endswith("malformed-json"), bad
+    emoji = json.loads(text.replace('"Jordan"', '"Jordan \\ud83d\\ude00"'))
+    assert post(client, emoji).status_code == 201  # an escaped pair is a real character
+
+
+def test_answers_nested_hundreds_deep_are_a_clear_400(client, app, example):
+    deep = "x"
+    for _ in range(900):
+        deep = [deep]
+    body = submission(app, {**example, "interests": [deep, deep]})
+    response = post(client, body)
+    assert response.status_code == 400
+    assert count(app) == 0
+
+
+def test_a_filled_at_time_past_the_calendar_is_a_clear_400(client, app, example):
+    body = submission(app, example)
+    body["client"]["filled_at"] = "0001-01-01T00:00:00+01:00"
+    response = post(client, body)
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "client.filled_at"
+
+
+def test_a_long_answer_does_not_make_its_pattern_run_for_long(client, app, example):
+    import time
+
+    body = submission(app, {**example, "email": "a@" + ".a" * 20000 + "\n"})
+    started = time.perf_counter()
+    response = post(client, body)
+    assert response.status_code == 400
+    assert [error["field"] for error in response.json()["errors"]] == ["email"]
+    assert time.perf_counter() - started < 5  # the pattern alone took minutes on this input
