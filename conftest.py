@@ -56,27 +56,24 @@ class Postgres:
 
     def create(self) -> str:
         name = f"yj_test_{uuid.uuid4().hex[:12]}"
-        for attempt in range(5):
-            try:
-                self._run(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
-                break
-            except OperationalError:
-                # "source database is being accessed by other users": a connection to the
-                # template from a moment ago may still be closing; try again shortly
-                if attempt == 4:
-                    raise
-                time.sleep(0.5)
+        # "source database is being accessed by other users": a connection to the template
+        # from a moment ago may still be closing
+        self._run_retrying(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"', OperationalError, 5)
         return self.url.set(database=name).render_as_string(hide_password=False)
 
     def drop(self, url: str) -> None:
-        for attempt in range(10):
+        # an autovacuum worker on it (after many inserts) cannot be stopped by this role: it
+        # ends on its own in a moment
+        self._run_retrying(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)', ProgrammingError, 10)
+
+    def _run_retrying(self, statement: str, passing: type[Exception], attempts: int) -> None:
+        """Run ``statement``, trying again every half second while it fails with ``passing``."""
+        for attempt in range(attempts):
             try:
-                self._run(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+                self._run(statement)
                 return
-            except ProgrammingError:
-                # an autovacuum worker on it (after many inserts) cannot be stopped by this role: it
-                # ends on its own in a moment
-                if attempt == 9:
+            except passing:
+                if attempt == attempts - 1:
                     raise
                 time.sleep(0.5)
 

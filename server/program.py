@@ -112,8 +112,8 @@ class FastValidator:
     microseconds, where the Python validator takes a fifth of a millisecond per application.
 
     Patterns, ages and formats are checked by the very Python functions the detailed
-    validator uses, so both read a schema the same way (tests/test_program.py checks they
-    agree); only the detailed validator explains a "no". Anything jsonschema-rs cannot take
+    validator uses, so both read a schema the same way (tests/test_fast_validation.py checks
+    they agree); only the detailed validator explains a "no". Anything jsonschema-rs cannot take
     (a NaN, an integer past 64 bits) is "not sure", which the caller treats as "ask the
     detailed validator"."""
 

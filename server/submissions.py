@@ -130,8 +130,14 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def content_hash(form_version: str, answers: dict) -> str:
-    return hashlib.sha256(canonical_json({"form_version": form_version, "answers": answers})).hexdigest()
+def canonical_content(form_version: str, answers: dict) -> bytes:
+    """What the content hash is taken of (and where a NUL would show as ``\u0000``)."""
+    return canonical_json({"form_version": form_version, "answers": answers})
+
+
+def content_hash(form_version: str, answers: dict, canonical: bytes | None = None) -> str:
+    """The hash a replay is compared by; ``canonical`` if canonical_content() was already made."""
+    return hashlib.sha256(canonical or canonical_content(form_version, answers)).hexdigest()
 
 
 def _timestamp(text: str | None, name: str) -> datetime | None:
@@ -246,7 +252,7 @@ class Submissions:
                           N_("Open the application again to load the current form, then send it."))
         try:
             errors = form.validate(answers, lang)
-            canonical = canonical_json({"form_version": form_version, "answers": answers})
+            canonical = canonical_content(form_version, answers)
         except RecursionError:  # lists in lists hundreds deep: no question holds that
             raise Problem(400, "invalid-submission", N_("The submission is not in the expected format")) from None
         if errors:
@@ -274,7 +280,7 @@ class Submissions:
             "receipt_code": receipt_code(application_id),
             "form_version": form_version,
             "answers": answers,
-            "content_hash": hashlib.sha256(canonical).hexdigest(),  # as content_hash() makes it
+            "content_hash": content_hash(form_version, answers, canonical),
             "channel": "outreach" if device else "self",
             "event_id": device.event_id if device else None,
             "worker_id": device.worker_id if device else None,
