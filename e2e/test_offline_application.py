@@ -18,6 +18,10 @@ def test_submitted_offline_it_waits_on_the_phone_and_arrives_exactly_once(contex
     wait_for_service_worker(page)
 
     context.set_offline(True)
+    # offline for the service worker too: Chromium may run a Background Sync with the real
+    # network, which DevTools' offline emulation does not always cover
+    no_signal = lambda route: route.abort("internetdisconnected")  # noqa: E731
+    context.route("**/api/applications", no_signal)
     responses = []
     page.on("response", lambda response: responses.append(response))
     failed = []
@@ -42,6 +46,7 @@ def test_submitted_offline_it_waits_on_the_phone_and_arrives_exactly_once(contex
     expect(page.locator("#outbox")).to_contain_text("Waiting to be sent: 1")
     assert rows(live_server) == []
 
+    context.unroute("**/api/applications", no_signal)
     context.set_offline(False)  # the browser fires "online": the page sends at once
     code = page.locator("#outbox .receipt-code")
     expect(code).to_have_text(re.compile(r"^[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$"), timeout=15_000)
