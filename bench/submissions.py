@@ -3,8 +3,10 @@
 For each database (SQLite, PostgreSQL) and worker count (1, 2), starts one server as
 production does (``youthjobs serve``, request logs and rate limiting on) running
 bench/bare_app.py on a fresh, migrated database: the real app plus ``POST /bench/bare``, an
-empty 201 outside the app, and ``POST /bench/checks-only``, the submission endpoint minus the
-database (what storing faster could at best reach). It loads each endpoint in turn at a
+empty 201 outside the app; ``POST /bench/http-only``, also outside the app, which reads the
+body and answers a receipt-sized JSON with the app's headers (what HTTP alone costs for a
+submission); and ``POST /bench/checks-only``, the submission endpoint minus the database
+(what storing faster could at best reach). It loads each endpoint in turn at a
 fixed concurrency over keep-alive connections: a warm-up, then a measured run. All get the
 same requests: each a new, valid application (a fresh uuid4 as id and Idempotency-Key, the
 form's first example as answers). Prints requests, errors (non-2xx or exceptions), requests
@@ -236,8 +238,8 @@ def scenario(database_url: str, workers: int, args, tmp: str) -> dict[str, tuple
         meter = CpuMeter(server.pid, make_url(database_url).database if "postgresql" in database_url else None)
         return {name: tuple(run_load(port, meter, path, application, args.concurrency, seconds)
                             for seconds in (args.warmup, args.duration))
-                for name, path in (("bare", "/bench/bare"), ("checks", "/bench/checks-only"),
-                                   ("app", "/api/applications"))}
+                for name, path in (("bare", "/bench/bare"), ("http", "/bench/http-only"),
+                                   ("checks", "/bench/checks-only"), ("app", "/api/applications"))}
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -319,11 +321,13 @@ def main() -> int:
                 finally:
                     if engine == "postgresql":
                         postgres.drop(url)
-            (_, bare), (_, checks_only), (_, app) = loads["bare"], loads["checks"], loads["app"]
+            (_, bare), (_, http_only), (_, checks_only), (_, app) = (
+                loads["bare"], loads["http"], loads["checks"], loads["app"])
             ratio = app.rate / bare.rate
             client_peak = max(client_peak, *(load.cpu["client"] / load.seconds * 100
-                                             for load in (bare, checks_only, app)))
+                                             for load in (bare, http_only, checks_only, app)))
             lines.append(row(engine, workers, "POST /bench/bare", bare, ""))
+            lines.append(row(engine, workers, "POST /bench/http-only", http_only, f"{http_only.rate / bare.rate:.0%}"))
             lines.append(row(engine, workers, "POST /bench/checks-only", checks_only,
                              f"{checks_only.rate / bare.rate:.0%}"))
             lines.append(row(engine, workers, "POST /api/applications", app, f"{ratio:.0%}"))
