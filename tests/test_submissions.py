@@ -115,6 +115,19 @@ def test_a_nul_character_is_a_clear_400_not_a_database_error(client, app, exampl
     assert count(app) == 0
 
 
+def test_a_body_that_is_not_utf8_is_a_clear_400_and_stores_nothing(client, app, example):
+    body = submission(app, {**example, "first_name": "Jordan"})
+    text = json.dumps(body)
+    surrogate_bytes = text.replace("Jordan", "Jor").encode().replace(b"Jor", b"Jor\xed\xa0\x80")  # UTF-8 for U+D800
+    utf16 = text.replace("Jordan", "Jor\\ud800").encode("utf-16-le")  # a lone surrogate, in UTF-16
+    for data in (surrogate_bytes, utf16, text.encode("utf-16")):
+        response = post(client, data, key=body["id"])
+        assert response.status_code == 400 and response.json()["type"].endswith("malformed-json")
+    assert count(app) == 0
+    with_bom = post(client, b"\xef\xbb\xbf" + text.encode(), key=body["id"])  # UTF-8 with a byte order mark
+    assert with_bom.status_code == 201 and count(app) == 1
+
+
 def test_a_phone_or_an_email_is_needed(client, app, example):
     answers = {k: v for k, v in example.items() if k not in ("phone", "email")}
     response = post(client, submission(app, answers))
