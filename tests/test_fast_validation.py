@@ -102,3 +102,36 @@ def test_what_jsonschema_rs_cannot_read_is_left_to_the_detailed_validator():
     form = PROGRAMS["default"].form
     assert form._fast.is_valid({**form.schema["examples"][0], "zip": float("nan")}) in (False, None)
     assert form.validate({**form.schema["examples"][0], "zip": float("nan")}, "en")
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 3) | st.sampled_from([0.0, 1.0, 2.5, -1.0]) | st.sampled_from(["", "a", "1"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["a", "b"]), inner, max_size=2),
+    max_leaves=6)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(json_values, max_size=6))
+def test_unique_items_agrees_with_jsonschema_on_what_counts_as_the_same(items):
+    # ours is linear in the list's length; jsonschema's compares every pair when types are mixed
+    from jsonschema import Draft202012Validator
+
+    from server.program import validator_class
+
+    schema = {"type": "array", "uniqueItems": True}
+    ours = validator_class(date(2027, 6, 30))(schema).is_valid(items)
+    assert ours == Draft202012Validator(schema).is_valid(items)
+    assert ours == FastValidator(schema, date(2027, 6, 30)).is_valid(items)
+
+
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
+def test_a_long_list_of_wrong_answers_is_explained_once(name):
+    form = PROGRAMS[name].form
+    lists = [n for n, schema in form.schema["properties"].items() if schema.get("type") == "array"]
+    answers = copy.deepcopy(form.schema["examples"][0])
+    for field in lists:
+        answers[field] = [*range(20_000), "not an option"]  # mixed types: every pair, for jsonschema
+    found = form.validate(answers, "en")
+    assert sorted(error.field for error in found if error.field in lists) == sorted(lists)
+    # one error per answer, not one per item: the detailed validator stops at the first wrong one
+    assert len(list(form._validator.iter_errors(answers))) <= len(found) + len(lists)
