@@ -26,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from .db import session
+from .form_data import read_form
 from .models import StaffSession, StaffUser, utcnow
 
 ROLES = ("admin", "reviewer", "analyst", "outreach")
@@ -240,7 +241,7 @@ def requires(permission: str):
                 return _refusal(request, 403)
             request.state.staff = staff
             if request.method not in ("GET", "HEAD"):
-                form = await request.form(max_files=0, max_fields=500, max_part_size=64 * 1024)
+                form = await read_form(request, max_fields=500, max_part_size=64 * 1024)
                 request.state.form = form
                 supplied = request.headers.get("x-csrf-token") or form.get("_csrf")
                 if not _same_origin(request) or not app.csrf.valid(staff, supplied):

@@ -33,19 +33,17 @@ class RateLimiter:
             },
         ).returning(table.c.count)
 
-    def peek(self, key: str, now: float | None = None) -> int | None:
-        """Like ``hit`` but without counting this request: seconds to wait, or None."""
+    def take_back(self, key: str, now: float | None = None) -> None:
+        """Uncount one earlier ``hit`` for ``key`` in this window (sign-in: a success is not
+        held against the account or the office's address)."""
         if not self.limit.enabled:
-            return None
+            return
         now = time.time() if now is None else now
-        window = int(now // self.limit.seconds)
         table = RateCounter.__table__
-        with self.engine.connect() as connection:
-            row = connection.execute(
-                table.select().where(table.c.key == key[:200], table.c.window == window)).first()
-        if row is None or row.count < self.limit.count:
-            return None
-        return max(1, int((window + 1) * self.limit.seconds - now + 0.999))
+        with self._write_lock, self.engine.begin() as connection:
+            connection.execute(table.update().where(
+                table.c.key == key[:200], table.c.window == int(now // self.limit.seconds), table.c.count > 0,
+            ).values(count=table.c.count - 1))
 
     def hit(self, key: str, now: float | None = None) -> int | None:
         """Record one request for ``key``; return seconds to wait if over the limit, else None."""

@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from .api import check_rate, remember_language, request_language
 from .db import session
+from .form_data import read_form
 from .i18n import gettext_for
 from .models import Application
 from .problems import Problem
@@ -69,7 +70,7 @@ async def status_page(request: Request) -> Response:
             response = HTMLResponse(renderer.render("problem.html", lang, title=problem.title, detail=problem.detail),
                                     status_code=429, headers={"Cache-Control": "no-store", **problem.headers})
             return response
-        form = await request.form(max_files=0, max_fields=10, max_part_size=1024)
+        form = await read_form(request, max_fields=10, max_part_size=1024)
         code = normalize_code(str(form.get("code", "")))
         answer = str(form.get("answer", "")).strip()[:40]
         field = request.app.state.program.form.status_check_field

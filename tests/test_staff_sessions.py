@@ -210,3 +210,51 @@ def test_many_failures_from_one_address_are_throttled_across_accounts(app, clien
     make_user(app, "reviewer")
     blocked = sign_in(client, "reviewer@city.example")
     assert blocked.status_code == 429 and "Too many attempts to sign in" in blocked.text
+
+
+def _multipart(fields: dict[str, bytes], charset: str) -> tuple[bytes, str]:
+    """A form post whose parts declare ``charset`` (Starlette decodes each part with it)."""
+    parts = b"".join(b'--XyZ\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n' % (name.encode(), value)
+                     for name, value in fields.items())
+    return parts + b"--XyZ--\r\n", f"multipart/form-data; boundary=XyZ; charset={charset}"
+
+
+@pytest.mark.parametrize("email, password", [
+    (b"reviewer@city.example\\ud800", b"guess guess guess"),  # a lone surrogate, by unicode_escape
+    (b"reviewer@city.example", b"guess\\ud800guess"),
+    (b"reviewer@city.example\\x00", b"guess guess guess"),  # NUL: no text column on PostgreSQL takes it
+], ids=["surrogate in email", "surrogate in password", "NUL in email"])
+def test_sign_in_with_characters_no_browser_sends_is_a_wrong_password_not_a_server_error(app, client, email, password):
+    make_user(app, "reviewer")
+    body, content_type = _multipart({"email": email, "password": password}, "unicode_escape")
+    response = client.post("/staff/login", content=body, headers={"Content-Type": content_type},
+                           follow_redirects=False)
+    assert response.status_code == 401
+    assert "The email address or the password is not right." in response.text
+    url_encoded = client.post("/staff/login", content=b"email=reviewer%00%40city.example&password=x",
+                              headers={"Content-Type": "application/x-www-form-urlencoded"}, follow_redirects=False)
+    assert url_encoded.status_code == 401
+
+
+def test_attempts_sent_at_the_same_moment_cannot_get_past_the_limit(app, client):
+    from concurrent.futures import ThreadPoolExecutor
+
+    make_user(app, "reviewer")
+    passwords = ["guess guess guess"] * 24
+    passwords[12] = PASSWORD  # the right one, among the guesses
+    with ThreadPoolExecutor(12) as pool:
+        statuses = list(pool.map(lambda password: sign_in(client, "reviewer@city.example", password).status_code,
+                                 passwords))
+    assert statuses.count(401) + statuses.count(303) <= 5  # the account's allowance, however they arrive
+    assert statuses.count(429) >= 19
+    assert sign_in(client, "reviewer@city.example").status_code == 429
+
+
+def test_signing_in_rightly_does_not_use_up_the_allowance(app, client):
+    make_user(app, "reviewer")
+    for _ in range(8):  # more than the five failures an account is allowed
+        assert sign_in(client, "reviewer@city.example").status_code == 303
+        client.cookies.clear()
+    for _ in range(5):
+        assert sign_in(client, "reviewer@city.example", "guess guess guess").status_code == 401
+    assert sign_in(client, "reviewer@city.example").status_code == 429

@@ -49,6 +49,17 @@ def test_a_wrong_guess_reveals_nothing(client, app, example):
                 for r in (wrong_birthday, wrong_code)}) == 1
 
 
+def test_characters_no_browser_sends_find_nothing_and_break_nothing(client, app, example):
+    code = post(client, submission(app, example)).json()["receipt_code"]
+    # a part may name its own charset: with unicode_escape it can hold a lone surrogate
+    for answer in (example["date_of_birth"].encode() + b"\\ud800", b"2001-01-01\\x00"):
+        body = (b'--XyZ\r\nContent-Disposition: form-data; name="code"\r\n\r\n' + code.encode() + b"\r\n"
+                b'--XyZ\r\nContent-Disposition: form-data; name="answer"\r\n\r\n' + answer + b"\r\n--XyZ--\r\n")
+        response = client.post("/status", content=body,
+                               headers={"Content-Type": "multipart/form-data; boundary=XyZ; charset=unicode_escape"})
+        assert response.status_code == 200 and NOT_FOUND in response.text
+
+
 def test_the_status_page_is_rate_limited(settings, example):
     app = create_app(settings.__class__(**{**settings.__dict__, "rate_limit": RateLimit(3, 86400)}))
     with TestClient(app) as client:

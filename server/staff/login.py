@@ -16,6 +16,7 @@ from ..auth import (
     set_session_cookie, verify_password,
 )
 from ..db import session
+from ..form_data import read_form
 from ..models import StaffUser, utcnow
 from .pages import back_to, staff_page
 
@@ -35,18 +36,21 @@ async def login(request: Request) -> Response:
     origin = request.headers.get("origin")
     if origin and origin != f"{request.url.scheme}://{request.url.netloc}":
         return staff_page(request, "staff/login.html", status=403, error=WRONG, email="")
-    form = await request.form(max_files=0, max_fields=10, max_part_size=4096)
+    form = await read_form(request, max_fields=10, max_part_size=4096)
     email, password = str(form.get("email", ""))[:254], str(form.get("password", ""))[:200]
     keys = _throttle_keys(request, email)
 
     def attempt():
-        if any(app.login_limits[i].peek(key) for i, key in enumerate(keys)):
+        # counted before the password is checked, so attempts sent at the same moment cannot
+        # all slip under the limit; a right password takes its count back (only failures count)
+        over = [limiter.hit(key) is not None for limiter, key in zip(app.login_limits, keys)]
+        if any(over):
             return None, True
         user = app.sessions.authenticate(email, password)
         if user is None:
-            for limiter, key in zip(app.login_limits, keys):
-                limiter.hit(key)
             return None, False
+        for limiter, key in zip(app.login_limits, keys):
+            limiter.take_back(key)
         with session(app.engine) as db:
             record(db, user.id, "sign_in")
             db.commit()
