@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 
 from sqlmodel import select
 from starlette.concurrency import run_in_threadpool
@@ -152,6 +153,13 @@ async def sync(request: Request) -> Response:
     return JSONResponse({"results": results}, headers={"Cache-Control": "no-store"})
 
 
+def _is_uuid(value) -> bool:
+    try:
+        return isinstance(value, str) and str(uuid.UUID(value)) == value  # as the device made it
+    except ValueError:
+        return False
+
+
 def _result(item, outcome) -> dict:
     """One item's line in the sync answer."""
     item_id = item.get("id") if isinstance(item, dict) else None
@@ -172,8 +180,8 @@ async def confirm(request: Request) -> Response:
     device = await _device(request)
     body = await _json(request, 64 * 1024)
     ids = body.get("ids")
-    if not isinstance(ids, list) or len(ids) > 1000 or not all(isinstance(i, str) for i in ids):
-        raise Problem(400, "invalid-batch", "Send up to 1000 application ids in ids")
+    if not isinstance(ids, list) or len(ids) > 1000 or not all(_is_uuid(i) for i in ids):
+        raise Problem(400, "invalid-batch", "Send up to 1000 application ids (UUIDs) in ids")
 
     def known():
         with session(app.engine) as db:

@@ -19,6 +19,7 @@ from .i18n import gettext_for, localized, text_direction
 from .problems import N_, Problem
 from .program import FormDefinition, Program, canonical_json
 from .settings import ROOT
+from .validation import FieldError
 
 def make_templates() -> Environment:
     env = Environment(loader=FileSystemLoader(str(ROOT / "templates")), autoescape=select_autoescape(default=True))
@@ -138,7 +139,8 @@ async def apply_submit(request: Request) -> Response:
         _status, receipt = await run_in_threadpool(state.submissions.submit, payload, payload["id"], lang)
     except Problem as problem:
         if problem.slug == "invalid-answers":
-            errors = form.validate(answers, lang)
+            # the errors the server found, each beside its question (a NUL is not a schema error)
+            errors = [FieldError(**error) for error in problem.extra["errors"]]
             return _html(renderer.apply_page(lang, answers=answers, errors=errors), 400)
         response = _html(renderer.render("problem.html", lang, title=problem.title, detail=problem.detail),
                          problem.status)

@@ -302,9 +302,9 @@ class Submissions:
             return self._store_together(batch)
         except _Raced:
             pass
-        except Exception:
+        except Exception as exc:
             if len(batch) == 1:
-                raise
+                return [exc]  # its caller answers it with a 500 (an outreach sync: that item's)
         outcomes: list[Outcome] = []
         for prepared in batch:
             try:

@@ -131,6 +131,14 @@ def test_a_batch_stores_each_once_and_answers_each(client, app, example):
     assert count(app) == 4
 
 
+def test_a_lone_row_the_database_refuses_is_its_outcome_for_the_caller_to_answer(client, app, example):
+    broken = prepared(app, example)
+    broken.row["receipt_code"] = None
+    [outcome] = app.state.submissions.store([broken])  # an outreach sync with one item: that item's 500
+    assert isinstance(outcome, Exception) and not isinstance(outcome, Problem)
+    assert count(app) == 0
+
+
 def test_a_row_the_database_refuses_fails_alone_and_the_rest_are_stored(client, app, example):
     good = [prepared(app, example) for _ in range(3)]
     broken = prepared(app, example)

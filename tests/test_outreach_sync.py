@@ -177,6 +177,18 @@ def test_without_a_valid_credential_the_batch_is_refused_and_nothing_stored(outr
     assert "Nothing was lost" in response.json()["detail"]
 
 
+@pytest.mark.parametrize("bad", ["abc\x00", "not-an-id", str(uuid.uuid4()).upper(), 7])
+def test_confirm_takes_application_ids_only(outreach_app, device, examples, bad):
+    item = sealed_item(outreach_app, device, examples[0])
+    headers = {"Authorization": f"Bearer {device['credential']}"}
+    with TestClient(outreach_app) as client:
+        assert sync(client, device, [item]).status_code == 200
+        refused = client.post("/api/outreach/confirm", json={"ids": [item["id"], bad]}, headers=headers)
+        assert refused.status_code == 400 and "UUIDs" in refused.json()["title"]
+        confirmed = client.post("/api/outreach/confirm", json={"ids": [item["id"]]}, headers=headers)
+    assert confirmed.json()["received"] == [item["id"]]
+
+
 def test_an_expired_or_revoked_credential_asks_for_a_worker_again(outreach_app, device, examples):
     with patch("itsdangerous.timed.time.time", return_value=time.time() - 15 * 86400):
         _event, _device, old = outreach_app.state.devices.enroll(device["worker"].id, "Old fair", "Park", "2027-03-01")

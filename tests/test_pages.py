@@ -148,6 +148,15 @@ def test_a_plain_form_post_with_errors_shows_them_and_keeps_the_answers(client, 
         assert db.exec(select(Application)).all() == []
 
 
+def test_a_nul_in_a_plain_form_post_is_shown_beside_its_question(client, app, example):
+    response = form_post(client, {**example, "last_name": "Rivera\x00"}, app.state.program.form.version)
+    assert response.status_code == 400
+    summary = response.text.split('id="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert 'href="#input-last_name">' in summary and not summary.split(">", 1)[0].rstrip().endswith("hidden")
+    with session(app.state.engine) as db:
+        assert db.exec(select(Application)).all() == []
+
+
 def test_hostile_answers_are_escaped_when_the_form_is_shown_again(client, app, example):
     hostile = '"><script>alert(1)</script>'
     response = form_post(client, {**example, "zip": hostile}, app.state.program.form.version)
