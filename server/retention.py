@@ -5,15 +5,26 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, delete
-from sqlmodel import select
+from sqlalchemy import Engine, delete, update
+from sqlmodel import Session, select
 
 from .db import session
-from .models import Application, Tombstone, utcnow
+from .models import Application, ApplicationEvent, Tombstone, utcnow
 
 
 def retention_cutoff(years: int, now: datetime | None = None) -> datetime:
     return (now or utcnow()) - timedelta(days=365 * years + years // 4)
+
+
+def erase(db: Session, ids: list[str], reason: str) -> None:
+    """Delete these applications and everything kept about them (their history of status
+    changes and corrections, which holds answers too), leaving a tombstone for each; an
+    application marked as a duplicate of one of them is kept, unmarked. Not committed."""
+    db.exec(update(Application).where(Application.duplicate_of.in_(ids)).values(duplicate_of=None))
+    db.exec(delete(ApplicationEvent).where(ApplicationEvent.application_id.in_(ids)))
+    db.exec(delete(Application).where(Application.id.in_(ids)))
+    known = set(db.exec(select(Tombstone.id).where(Tombstone.id.in_(ids))))
+    db.add_all(Tombstone(id=i, reason=reason) for i in ids if i not in known)
 
 
 def purge(engine: Engine, years: int, dry_run: bool = False, batch: int = 500) -> int:
@@ -29,8 +40,6 @@ def purge(engine: Engine, years: int, dry_run: bool = False, batch: int = 500) -
             ids = list(db.exec(select(Application.id).where(Application.received_at < cutoff).limit(batch)))
             if not ids:
                 return removed
-            db.exec(delete(Application).where(Application.id.in_(ids)))
-            known = set(db.exec(select(Tombstone.id).where(Tombstone.id.in_(ids))))
-            db.add_all(Tombstone(id=i, reason="retention") for i in ids if i not in known)
+            erase(db, ids, "retention")
             db.commit()
             removed += len(ids)

@@ -27,6 +27,7 @@ from .models import Application, ApplicationEvent, Tombstone, utcnow
 from .problems import N_, Problem
 from .program import FastValidator, canonical_json, validator_class
 from .receipts import receipt_code
+from .retention import erase
 from .sealing import open_sealed
 from .validation import fallback_message
 
@@ -399,10 +400,7 @@ def withdraw(engine: Engine, application_id: str, reason: str = "withdrawn") -> 
     """Delete one application's data, leaving a tombstone so no device can send it again."""
     application_id = str(uuid.UUID(application_id))
     with session(engine) as db:
-        row = db.get(Application, application_id)
-        if row is not None:
-            db.delete(row)
-        if db.get(Tombstone, application_id) is None:
-            db.add(Tombstone(id=application_id, reason=reason))
+        existed = db.get(Application, application_id) is not None
+        erase(db, [application_id], reason)
         db.commit()
-    return row is not None
+    return existed

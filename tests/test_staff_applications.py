@@ -223,3 +223,39 @@ def test_an_application_is_shown_with_the_labels_of_the_form_it_was_filled_under
         fresh = post(new_client, submission(new_app, example)).json()
         assert "Given name" in new_client.get(f"/staff/applications/{fresh['id']}").text
     new_app.state.engine.dispose()
+
+
+def test_a_reviewed_application_can_still_be_deleted_on_request_and_by_retention(app, client, example, reviewer):
+    from datetime import timedelta
+
+    from server.models import Tombstone, utcnow
+    from server.retention import purge
+    from server.submissions import withdraw
+
+    first = add(app, client, example, first_name="Jordan", last_name="Rivera", phone="617-555-0143")
+    again = add(app, client, example, first_name="Jordan", last_name="Rivera", phone="617-555-0143")
+    old = add(app, client, example, phone="617-555-0188")
+    token = csrf_token(client)
+    for receipt in (first, old):  # reviewed: a status change and a correction, each kept in the history
+        client.post(f"/staff/applications/{receipt['id']}/status", data={"_csrf": token, "_status": "eligible"})
+        client.post(f"/staff/applications/{receipt['id']}/correction",
+                    data={"_csrf": token, "_field": "phone", "phone": "617-555-0123"})
+    client.post(f"/staff/applications/{again['id']}/duplicate", data={"_csrf": token, "_original": first["id"]})
+    with session(app.state.engine) as db:
+        row = db.get(Application, old["id"])
+        row.received_at = utcnow() - timedelta(days=4 * 365)
+        db.add(row)
+        db.commit()
+
+    assert withdraw(app.state.engine, first["id"])  # the young person asked for their data to be deleted
+    assert purge(app.state.engine, years=3) == 1
+
+    with session(app.state.engine) as db:
+        assert db.get(Application, first["id"]) is None and db.get(Application, old["id"]) is None
+        assert db.get(Tombstone, first["id"]).reason == "withdrawn"
+        assert db.get(Tombstone, old["id"]).reason == "retention"
+        # nothing of theirs is left in the history, which held the corrected phone numbers
+        history = db.exec(select(ApplicationEvent).where(ApplicationEvent.application_id.in_([first["id"], old["id"]])))
+        assert list(history) == []
+        assert db.get(Application, again["id"]).duplicate_of is None  # kept, no longer marked as a copy
+    assert post(client, submission(app, example) | {"id": first["id"]}, key=first["id"]).status_code == 409
