@@ -2,7 +2,7 @@
 area, event and the questions the program file lists under ``staff.insights``.
 
 Duplicates (marked as another application's duplicate) are not counted twice. Any count
-below the program's ``staff.insights_min_count`` (10 by default) is hidden, and so are the
+below the program's ``staff.insights_min_count`` (11 by default, and never less) is hidden, and so are the
 next smallest while the hidden ones could be worked out from the total (see ``suppress``);
 a total below the minimum is not shown either.
 """

@@ -108,8 +108,8 @@ def _coerce(text: str, kind: str):
     return text
 
 
-def _html(body: str, status: int = 200) -> HTMLResponse:
-    return HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-cache"})
+def _html(body: str, status: int = 200, cache: str = "no-cache") -> HTMLResponse:
+    return HTMLResponse(body, status_code=status, headers={"Cache-Control": cache})
 
 
 async def home(request: Request) -> Response:
@@ -141,9 +141,10 @@ async def apply_submit(request: Request) -> Response:
         if problem.slug == "invalid-answers":
             # the errors the server found, each beside its question (a NUL is not a schema error)
             errors = [FieldError(**error) for error in problem.extra["errors"]]
-            return _html(renderer.apply_page(lang, answers=answers, errors=errors), 400)
+            # the page shows the answers again: never stored by the browser or a proxy (a shared computer)
+            return _html(renderer.apply_page(lang, answers=answers, errors=errors), 400, cache="no-store")
         response = _html(renderer.render("problem.html", lang, title=problem.title, detail=problem.detail),
-                         problem.status)
+                         problem.status, cache="no-store")
         response.headers.update(problem.headers)
         return response
     page = renderer.render("received.html", lang, receipt=receipt)

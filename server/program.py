@@ -396,7 +396,7 @@ class Program:
     @property
     def insights_min_count(self) -> int:
         """Counts below this are hidden on the Insights page (``staff.insights_min_count``)."""
-        return self.raw.get("staff", {}).get("insights_min_count", 10)
+        return self.raw.get("staff", {}).get("insights_min_count", 11)
 
     @property
     def list_columns(self) -> list[str]:
@@ -458,6 +458,8 @@ def load_program(path: Path) -> Program:
     if without_choices:
         raise ProgramError(f"staff.insights can only break down questions with options: {without_choices}")
     minimum = program.insights_min_count
-    if not isinstance(minimum, int) or isinstance(minimum, bool) or not 1 <= minimum <= 100:
-        raise ProgramError("staff.insights_min_count must be a whole number from 1 to 100")
+    # DESIGN.md: aggregates shown to anyone hide groups smaller than 11; a city may hide more
+    if not isinstance(minimum, int) or isinstance(minimum, bool) or not 11 <= minimum <= 100:
+        raise ProgramError("staff.insights_min_count must be a whole number from 11 to 100 "
+                           "(groups smaller than 11 are always hidden)")
     return program

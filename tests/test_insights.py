@@ -110,4 +110,10 @@ def test_a_small_total_is_not_shown_either(app, client, example):
     with TestClient(app) as browser:
         sign_in(browser, make_user(app, "analyst").email)
         page = browser.get("/staff/insights").text
-    assert 'id="insights-total">fewer than 10<' in page and ">3<" not in page
+    assert 'id="insights-total">fewer than 11<' in page and ">3<" not in page
+
+
+def test_a_group_of_ten_is_hidden_as_the_design_says(app):
+    # DESIGN.md: aggregates shown to anyone suppress groups smaller than 11
+    assert hidden([10, 10, 40], minimum=app.state.program.insights_min_count) == [True, True, False]
+    assert hidden([11, 11, 40], minimum=app.state.program.insights_min_count) == [False, False, False]

@@ -139,6 +139,7 @@ def test_a_plain_form_post_with_errors_shows_them_and_keeps_the_answers(client, 
     answers = {**example, "zip": "ABCDE", "first_name": ""}
     response = form_post(client, answers, app.state.program.form.version)
     assert response.status_code == 400
+    assert response.headers["cache-control"] == "no-store"  # the answers are on it: not kept by any cache
     html = response.text
     assert 'id="error-summary"' in html and 'href="#input-first_name">Enter your first name</a>' in html
     assert 'href="#input-zip">Enter a 5-digit ZIP code, like 02119</a>' in html

@@ -52,7 +52,9 @@ def test_the_form_version_follows_the_questions(tmp_path):
         (lambda p: p.update(outreach={"idle_seconds": 2}), "outreach.idle_seconds must be a whole number"),
         (lambda p: p["staff"].update(insights=["shoe_size"]), "staff.insights names questions the form does not have"),
         (lambda p: p["staff"].update(insights=["first_name"]), "can only break down questions with options"),
-        (lambda p: p["staff"].update(insights_min_count=0), "insights_min_count must be a whole number from 1"),
+        (lambda p: p["staff"].update(insights_min_count=0), "insights_min_count must be a whole number from 11"),
+        # DESIGN.md: a group smaller than 11 is never shown, whatever the program file says
+        (lambda p: p["staff"].update(insights_min_count=10), "insights_min_count must be a whole number from 11"),
     ],
 )
 def test_a_broken_program_file_is_refused_with_a_clear_message(tmp_path, change, message):

@@ -132,6 +132,9 @@ def test_the_same_young_person_twice_is_flagged_on_both_and_marked_not_deleted(a
     page_again = client.get(f"/staff/applications/{again['id']}").text
     assert "Possible duplicates" in page_first and again["receipt_code"] in page_first
     assert first["receipt_code"] in page_again and other["receipt_code"] not in page_again
+    # each page showed another young person: the audit log says who was shown
+    shown = {event.target: event.details for event in audit(app, "view_application")}
+    assert shown == {first["id"]: {"duplicates_shown": [again["id"]]}, again["id"]: {"duplicates_shown": [first["id"]]}}
     client.post(f"/staff/applications/{again['id']}/duplicate",
                 data={"_csrf": csrf_token(client), "_original": first["id"]})
     with session(app.state.engine) as db:

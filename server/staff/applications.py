@@ -95,7 +95,9 @@ async def show_application(request: Request) -> Response:
             duplicates = _duplicates(db, row)
             event = db.get(OutreachEvent, row.event_id) if row.event_id else None
             worker = db.get(StaffUser, row.worker_id) if row.worker_id else None
-            record(db, request.state.staff.user.id, "view_application", row.id)
+            # the possible duplicates are other young people's names and codes: shown, so recorded
+            record(db, request.state.staff.user.id, "view_application", row.id,
+                   **({"duplicates_shown": [other.id for other in duplicates]} if duplicates else {}))
             db.commit()
         return events, actors, duplicates, event, worker
 
