@@ -49,6 +49,7 @@ def test_a_reviewer_finds_reviews_and_exports(browser, live_server):
     page.get_by_role("button", name="Apply filters").click()
     results = page.locator("table tbody tr")
     expect(results).to_have_count(1)
+    assert "okafor" not in page.url.lower()  # what was searched for is not in the address (or history)
     page.get_by_role("link", name="Imani Okafor").click()
     expect(page.get_by_role("heading", name="Imani Okafor")).to_be_visible()
     expect(page.locator("body")).to_contain_text(target["receipt_code"])

@@ -30,6 +30,7 @@ from .program import load_program
 from .ratelimit import RateLimiter
 from .security import SecurityHeaders
 from .settings import RateLimit, Settings
+from .staff.searches import SearchSealer
 from .submissions import Submissions
 
 log = logging.getLogger("youthjobs")
@@ -130,6 +131,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.sessions = Sessions(engine, timedelta(minutes=settings.session_idle_minutes),
                                   timedelta(hours=settings.session_max_hours))
     app.state.csrf = Csrf(settings.secret())
+    # a search is good for as long as the session it was made in can last
+    app.state.searches = SearchSealer(settings.secret(), settings.session_max_hours * 3600)
     app.state.keys = KeyRing(settings.key_dir)
     app.state.devices = DeviceCredentials(engine, settings.secret(), settings.device_credential_days)
     # an event's devices share one public address: they are limited per credential instead

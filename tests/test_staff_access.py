@@ -19,6 +19,7 @@ ACCESS = {
     ("GET", "/staff/password"): STAFF_ONLY,
     ("POST", "/staff/password"): STAFF_ONLY,
     ("GET", "/staff/applications"): {"admin", "reviewer"},
+    ("POST", "/staff/applications"): {"admin", "reviewer"},
     ("GET", "/staff/applications/{application_id}"): {"admin", "reviewer"},
     ("POST", "/staff/applications/{application_id}/status"): {"admin", "reviewer"},
     ("POST", "/staff/applications/{application_id}/correction"): {"admin", "reviewer"},

@@ -37,7 +37,9 @@ def audit(app, action: str) -> list[AuditEvent]:
 
 
 def listed(client, **params) -> list[str]:
-    html = client.get("/staff/applications", params=params).text
+    """The receipt codes listed after filling in the list's form with ``params`` (posted, as
+    the page does: the search text is never put in the address)."""
+    html = client.post("/staff/applications", data={"_csrf": csrf_token(client), **params}).text
     return re.findall(r"<td>([2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4})</td>", html)
 
 
@@ -141,6 +143,34 @@ def test_the_same_young_person_twice_is_flagged_on_both_and_marked_not_deleted(a
         assert db.get(Application, again["id"]).duplicate_of == first["id"]
         assert db.get(Application, first["id"]) is not None  # nothing deleted
     assert "duplicate" in client.get("/staff/applications").text
+
+
+def test_what_a_reviewer_searched_for_is_kept_out_of_addresses_and_the_audit_log(app, client, example, reviewer):
+    for index in range(51):  # two pages
+        add(app, client, example, first_name="Xanthippe", last_name=f"Quorridge{index}")
+    response = client.post("/staff/applications", data={"_csrf": csrf_token(client), "q": "Xanthippe Quorridge",
+                                                          "sort": "name"}, follow_redirects=False)
+    assert response.status_code == 303
+    address = response.headers["location"]
+    assert "anthippe" not in address.lower() and "quorridge" not in address.lower() and "sort=name" in address
+    page = client.get(address).text
+    assert len(re.findall(r"<td>[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}</td>", page)) == 50
+    assert 'value="Xanthippe Quorridge"' in page  # the box still shows it, on the page itself
+    links = re.findall(r'href="([^"]*(?:page=2|export)[^"]*)"', page)
+    assert len(links) == 3 and not any("anthippe" in link.lower() for link in links)
+    next_page = client.get("/staff/applications" + links[-1].replace("&amp;", "&")).text
+    assert len(re.findall(r"<td>[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}</td>", next_page)) == 1  # the 51st
+    exported = read_csv(client.get(links[0].replace("&amp;", "&")))
+    assert len(exported) == 52
+    searches = app.state.searches
+    for event in audit(app, "list_applications") + audit(app, "export"):
+        assert "anthippe" not in str(event.details).lower()
+        assert event.details["filters"]["search"] == {"kind": "name", "digest": searches.digest("xanthippe  QUORRIDGE")}
+    # another member of staff given the address sees no search (and is told so)
+    other = make_user(app, "admin")
+    client.cookies.clear()
+    sign_in(client, other.email)
+    assert "That search is no longer available" in client.get(address).text
 
 
 def read_csv(response) -> list[list[str]]:

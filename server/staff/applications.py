@@ -41,7 +41,7 @@ def _load(request: Request) -> tuple[Application, object]:
 async def list_applications(request: Request) -> Response:
     app = request.app.state
     program = app.program
-    filters = Filters.parse(request.query_params)
+    filters = Filters.parse(request.query_params, app.searches, request.state.staff.user.id)
 
     def find():
         age_on = program.form.age_on
@@ -54,7 +54,7 @@ async def list_applications(request: Request) -> Response:
             rows = [found[i] for i in ids if i in found]
             events = list(db.exec(select(OutreachEvent).order_by(OutreachEvent.day.desc()).limit(200)))
             record(db, request.state.staff.user.id, "list_applications", "",
-                   filters=filters.values, page=filters.page, shown=len(rows))
+                   filters=filters.audited(app.searches), page=filters.page, shown=len(rows))
             db.commit()
         return total, rows, events
 
@@ -62,6 +62,14 @@ async def list_applications(request: Request) -> Response:
     return staff_page(request, "staff/applications.html", rows=rows, total=total, filters=filters,
                       pages=max(1, -(-total // PAGE_SIZE)), statuses=LABELS, form=program.form,
                       columns=program.list_columns, identity=program.identity.fields, events=events)
+
+
+@requires("applications")
+async def search_applications(request: Request) -> Response:
+    """The list's form, posted: the list again with these filters, the search text sealed
+    (searches.py), so what was typed never shows in the address."""
+    query = Filters.posted(request.state.form, request.app.state.searches, request.state.staff.user.id)
+    return back_to(f"/staff/applications?{query}" if query else "/staff/applications")
 
 
 def _duplicates(db, row: Application) -> list[Application]:
@@ -209,6 +217,7 @@ async def mark_duplicate(request: Request) -> Response:
 
 routes = [
     Route("/staff/applications", list_applications, methods=["GET"]),
+    Route("/staff/applications", search_applications, methods=["POST"]),
     Route("/staff/applications/{application_id}", show_application, methods=["GET"]),
     Route("/staff/applications/{application_id}/status", change_status, methods=["POST"]),
     Route("/staff/applications/{application_id}/correction", correct_answer, methods=["POST"]),

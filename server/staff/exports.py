@@ -77,7 +77,8 @@ def _audit(request: Request, kind: str, filters: Filters) -> int:
     app = request.app.state
     with session(app.engine) as db:
         count = db.exec(filters.count_query(app.program.form.age_on)).one()
-        record(db, request.state.staff.user.id, "export", "", format=kind, filters=filters.values, rows=count)
+        record(db, request.state.staff.user.id, "export", "", format=kind, filters=filters.audited(app.searches),
+               rows=count)
         db.commit()
     return count
 
@@ -89,7 +90,7 @@ def _filename(kind: str) -> dict:
 @requires("applications")
 async def export_csv(request: Request) -> Response:
     app = request.app.state
-    filters = Filters.parse(request.query_params)
+    filters = Filters.parse(request.query_params, app.searches, request.state.staff.user.id)
     await run_in_threadpool(_audit, request, "csv", filters)
     columns = Columns(app.program)
 
@@ -112,7 +113,7 @@ async def export_csv(request: Request) -> Response:
 @requires("applications")
 async def export_xlsx(request: Request) -> Response:
     app = request.app.state
-    filters = Filters.parse(request.query_params)
+    filters = Filters.parse(request.query_params, app.searches, request.state.staff.user.id)
     await run_in_threadpool(_audit, request, "xlsx", filters)
     columns = Columns(app.program)
 

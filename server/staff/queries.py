@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from urllib.parse import urlencode
 
 from sqlalchemy import and_, func, or_
 from sqlmodel import select
@@ -11,6 +12,7 @@ from sqlmodel import select
 from ..identity import normalize_email, normalize_name, normalize_phone
 from ..models import Application
 from ..status_page import normalize_code
+from .searches import SearchSealer
 
 PAGE_SIZE = 50
 SORTS = {
@@ -36,19 +38,43 @@ def _years_before(day: date, years: int) -> date:
 
 @dataclass
 class Filters:
-    """What a reviewer asked for, read from the query string (unknown values are ignored)."""
+    """What a reviewer asked for, read from the query string (unknown values are ignored).
+    The search text arrives sealed, as ``s`` (searches.py), never as itself."""
 
     values: dict[str, str] = field(default_factory=dict)
     page: int = 1
+    sealed: str = ""  # the search text as the links carry it
+    expired: bool = False  # a sealed search that can no longer be read (too old, or another's)
 
     @classmethod
-    def parse(cls, params) -> Filters:
-        values = {name: str(params.get(name, "")).strip()[:100] for name in FILTERS if params.get(name)}
+    def parse(cls, params, searches: SearchSealer | None = None, user_id: str = "") -> Filters:
+        values = _clean(params)
+        values.pop("q", None)
         try:
             page = max(1, min(10_000, int(params.get("page", "1"))))
         except ValueError:
             page = 1
-        return cls(values=values, page=page)
+        sealed = str(params.get("s", ""))[:2000]
+        text = searches.open(sealed, user_id) if sealed and searches else None
+        if text:
+            values["q"] = text
+        return cls(values=values, page=page, sealed=sealed if text else "", expired=bool(sealed) and not text)
+
+    @classmethod
+    def posted(cls, form, searches: SearchSealer, user_id: str) -> str:
+        """The list's query string for the filters posted from its form, the text sealed."""
+        values = _clean(form)
+        text = values.pop("q", "")
+        if text:
+            values["s"] = searches.seal(text, user_id)
+        return urlencode(values)
+
+    def audited(self, searches: SearchSealer) -> dict:
+        """The filters as the audit log keeps them: the search's kind and digest, not its text."""
+        found = {name: value for name, value in self.values.items() if name != "q"}
+        if "q" in self.values:
+            found["search"] = {"kind": search_kind(self.values["q"]), "digest": searches.digest(self.values["q"])}
+        return found
 
     def conditions(self, age_on: date) -> list:
         found = []
@@ -102,21 +128,36 @@ class Filters:
         return SORTS.get(self.values.get("sort", "newest"), SORTS["newest"])
 
     def as_query_string(self, **changes) -> str:
-        from urllib.parse import urlencode
-
-        merged = {**self.values, **{k: v for k, v in changes.items() if v is not None}}
+        merged = {**{k: v for k, v in self.values.items() if k != "q"}, "s": self.sealed,
+                  **{k: v for k, v in changes.items() if v is not None}}
         return urlencode({k: v for k, v in merged.items() if v})
+
+
+def _clean(params) -> dict[str, str]:
+    return {name: str(params.get(name, "")).strip()[:100] for name in FILTERS if params.get(name)}
+
+
+def search_kind(text: str) -> str:
+    """What the search box takes ``text`` for: a receipt code, an email, a phone or a name."""
+    if normalize_code(text):
+        return "receipt_code"
+    if "@" in text:
+        return "email"
+    digits = normalize_phone(text)
+    if len(digits) >= 7 and len(digits) >= len(text.replace(" ", "")) * 0.6:
+        return "phone"
+    return "name"
 
 
 def search(text: str):
     """One search box for a receipt code, an email, a phone number or a name."""
-    code = normalize_code(text)
-    if code:
-        return Application.receipt_code == code
-    if "@" in text:
+    kind = search_kind(text)
+    if kind == "receipt_code":
+        return Application.receipt_code == normalize_code(text)
+    if kind == "email":
         return Application.email_key == normalize_email(text)
-    digits = normalize_phone(text)
-    if len(digits) >= 7 and len(digits) >= len(text.replace(" ", "")) * 0.6:
+    if kind == "phone":
+        digits = normalize_phone(text)
         return Application.phone_key.endswith(digits) if len(digits) < 10 else Application.phone_key == digits
     words = normalize_name(text).split()
     if not words:
