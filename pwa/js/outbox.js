@@ -3,7 +3,8 @@ import { nowIso } from "./ids.js";
 
 // Submitted applications waiting for the server, and the receipts it gave back.
 // States: "queued" (will be sent), "attention" (the server said no: the person must act),
-// "signin" (needs a signed-in worker), "sent" (the server has it; answers are erased).
+// "signin" (older versions, after a 401 or 403: sent again like "queued"), "sent" (the server
+// has it, and said so with its receipt for this id; answers are erased).
 // Nothing here deletes an application the server has not confirmed.
 export class Outbox {
   constructor(db) {
@@ -69,6 +70,11 @@ export class Outbox {
       last_attempt_at: nowIso(),
       problem: { status, title: problem.title || "", errors: problem.errors || [], slug: (problem.type || "").split(":").pop() },
     }));
+  }
+
+  // As noteAttempt, and back in the queue if an older version had set it aside ("signin").
+  markRequeued(id, reason) {
+    return this.update(id, (item) => ({ ...item, state: "queued", attempts: item.attempts + 1, last_attempt_at: nowIso(), last_error: reason }));
   }
 
   noteAttempt(id, reason) {

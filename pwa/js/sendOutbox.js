@@ -14,6 +14,8 @@ async function post(item) {
       body: JSON.stringify({ id: item.id, form_version: item.form_version, answers: item.answers, client: item.client }),
       credentials: "same-origin",
       cache: "no-store",
+      // a redirect is never our server's answer (a captive portal, a login page): fail, retry later
+      redirect: "error",
       signal: controller.signal,
     });
   } finally {
@@ -29,9 +31,17 @@ async function readJson(response) {
   }
 }
 
+// Only the server's receipt for this very application lets its answers be erased: a 200
+// from a proxy's or portal's page, or a 201 whose body was cut off, is not one.
+function isReceipt(body, item) {
+  return body && body.id === item.id && typeof body.receipt_code === "string" && body.receipt_code !== "";
+}
+
 async function sendQueued(outbox) {
   const result = { sent: 0, attention: 0, retryAfter: null, failed: false };
-  const items = (await outbox.all()).filter((item) => item.state === "queued");
+  // "signin": left by older versions after a 401 or 403, which this public endpoint never
+  // asks for (a firewall or a CDN said it); sent again like the rest
+  const items = (await outbox.all()).filter((item) => item.state === "queued" || item.state === "signin");
   for (const item of items) {
     let response;
     try {
@@ -43,14 +53,14 @@ async function sendQueued(outbox) {
       break;
     }
     const status = response.status;
-    if (status === 200 || status === 201) {
-      await outbox.markSent(item.id, await readJson(response));
+    const body = status === 200 || status === 201 ? await readJson(response) : null;
+    if (isReceipt(body, item)) {
+      await outbox.markSent(item.id, body);
       result.sent++;
-    } else if (status === 401 || status === 403) {
-      await outbox.markProblem(item.id, "signin", status, await readJson(response));
-      result.attention++;
-    } else if (status === 429 || status >= 500 || status === 408) {
-      await outbox.noteAttempt(item.id, "busy");
+    } else if (body || status === 401 || status === 403 || status === 429 || status >= 500 || status === 408) {
+      // busy, or an answer that is not the server's (see isReceipt; a 401 or 403 here comes
+      // from something in between: nobody signs in to apply): keep it, try again later
+      await outbox.markRequeued(item.id, "busy");
       const wait = Number(response.headers.get("Retry-After"));
       result.retryAfter = Number.isFinite(wait) && wait > 0 ? wait : null;
       result.failed = true;

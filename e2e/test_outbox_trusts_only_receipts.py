@@ -1,0 +1,75 @@
+"""Only the server's receipt for an application lets the phone erase its answers: a page
+from something in between (a wifi login page, a proxy, a firewall) or a receipt cut off on
+the way leaves it waiting, and it is sent again until the real receipt comes back."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from .helpers import ADULT, quick_complete, rows, wait_for_service_worker
+
+pytestmark = pytest.mark.e2e
+RECEIPT = re.compile(r"^[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$")
+OUTBOX = """() => new Promise((resolve) => {
+    indexedDB.open("youthjobs").onsuccess = (e) => {
+        e.target.result.transaction("outbox").objectStore("outbox").getAll().onsuccess = (r) => resolve(r.target.result);
+    };
+})"""
+
+
+def portal(route):  # a wifi login page, answered to every request
+    route.fulfill(status=200, content_type="text/html", body="<html><body>Log in to FreeWifi</body></html>")
+
+
+def redirect_to_portal(route):
+    route.fulfill(status=302, headers={"Location": "/wifi-login"})
+
+
+def firewall(route):
+    route.fulfill(status=403, content_type="text/html", body="<html><body>Access denied</body></html>")
+
+
+def cut_off(route):  # the server stored it and answered 201; the body never arrived
+    response = route.fetch()
+    route.fulfill(status=response.status, headers=dict(response.headers), body="")
+
+
+@pytest.mark.parametrize("in_between", [portal, redirect_to_portal, firewall, cut_off],
+                         ids=["wifi login page", "redirect", "firewall 403", "receipt cut off"])
+def test_an_answer_that_is_not_the_servers_receipt_keeps_the_application(context, live_server, in_between):
+    page = context.new_page()
+    page.goto(f"{live_server.url}/apply")
+    wait_for_service_worker(page)
+    context.route("**/api/applications", in_between)
+    quick_complete(page, ADULT)
+    outbox = page.locator("#outbox")
+    expect(outbox).to_contain_text("Waiting to be sent: 1")
+    page.wait_for_function("""() => new Promise((resolve) => {
+        indexedDB.open("youthjobs").onsuccess = (e) => {
+            e.target.result.transaction("outbox").objectStore("outbox").getAll().onsuccess =
+                (r) => resolve(r.target.result.some((item) => item.attempts > 0));
+        };
+    })""")
+    if in_between is cut_off:  # the server has it; only its answer was lost
+        for _ in range(100):
+            if rows(live_server):
+                break
+            page.wait_for_timeout(100)
+        assert len(rows(live_server)) == 1
+    else:
+        assert rows(live_server) == []
+    [item] = page.evaluate(OUTBOX)
+    assert item["state"] == "queued" and item["answers"] == ADULT  # kept, with its answers
+
+    # a retry may be on its way through the handler just now: let it end as it will
+    context.unroute_all(behavior="ignoreErrors")
+    page.reload()  # the next chance to send: opening the app again
+    code = page.locator("#outbox .receipt-code")
+    expect(code).to_have_text(RECEIPT, timeout=15_000)
+    [row] = rows(live_server)  # once
+    assert code.inner_text() == row.receipt_code and row.answers == ADULT
+    [item] = page.evaluate(OUTBOX)
+    assert item["state"] == "sent" and "answers" not in item
