@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import ADULT, quick_complete, rows, wait_for_service_worker
+from .helpers import ADULT, FILL_ALL, quick_complete, rows, wait_for_service_worker
 
 pytestmark = pytest.mark.e2e
 RECEIPT = re.compile(r"^[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$")
@@ -73,3 +73,33 @@ def test_an_answer_that_is_not_the_servers_receipt_keeps_the_application(context
     assert code.inner_text() == row.receipt_code and row.answers == ADULT
     [item] = page.evaluate(OUTBOX)
     assert item["state"] == "sent" and "answers" not in item
+
+
+def test_a_second_tab_on_the_same_application_cannot_wipe_its_receipt(context, live_server):
+    first = context.new_page()
+    first.goto(f"{live_server.url}/apply")
+    wait_for_service_worker(first)
+    first.wait_for_selector("#application[data-ready]", state="attached")
+    first.evaluate(FILL_ALL, ADULT)
+    first.locator(".step--current [data-nav=next]").click()  # a draft is saved on the phone
+    first.wait_for_function("() => document.querySelector(\".step--current\") !== document.querySelector(\".step\")")
+    second = context.new_page()  # the same application, opened again in another tab
+    second.goto(f"{live_server.url}/apply")
+    second.wait_for_selector("#application[data-ready]", state="attached")
+
+    first.evaluate("document.getElementById('application').requestSubmit()")
+    code = first.locator("#outbox .receipt-code")
+    expect(code).to_have_text(RECEIPT, timeout=15_000)
+    receipt = code.inner_text()
+    # the other tab, still open: the phone number is changed there, and it is sent too
+    second.evaluate("""() => { const form = document.getElementById("application");
+        form.elements["phone"].value = "617-555-9999"; form.dispatchEvent(new Event("input", { bubbles: true }));
+        form.requestSubmit(); }""")
+    second.wait_for_timeout(1500)
+
+    first.reload()
+    expect(first.locator("#outbox .receipt-code")).to_have_text(receipt)
+    [item] = first.evaluate(OUTBOX)
+    assert item["state"] == "sent" and item["receipt_code"] == receipt
+    [row] = rows(live_server)
+    assert row.receipt_code == receipt and row.answers == ADULT

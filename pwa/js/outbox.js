@@ -6,6 +6,13 @@ import { nowIso } from "./ids.js";
 // "signin" (older versions, after a 401 or 403: sent again like "queued"), "sent" (the server
 // has it, and said so with its receipt for this id; answers are erased).
 // Nothing here deletes an application the server has not confirmed.
+
+// Ask the browser not to clear this site's storage when space runs low or the site has
+// not been visited for a while (Safari clears it after 7 days): something is waiting here.
+function keepStorage() {
+  if (self.navigator && navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
+}
+
 export class Outbox {
   constructor(db) {
     this.db = db;
@@ -22,6 +29,8 @@ export class Outbox {
   }
 
   // Move a finished draft into the outbox in one transaction, so it is never in neither.
+  // If it is there already (sent from another tab), that one stands: writing it again
+  // would wipe its receipt. Resolves with the item the outbox holds.
   submitDraft(draft, client) {
     const item = {
       id: draft.id,
@@ -32,11 +41,19 @@ export class Outbox {
       queued_at: nowIso(),
       attempts: 0,
     };
+    let kept = item;
     return transaction(this.db, ["drafts", "outbox", "meta"], "readwrite", (tx) => {
-      tx.objectStore("outbox").put(item);
+      const outbox = tx.objectStore("outbox");
+      const existing = outbox.get(item.id);
+      existing.onsuccess = () => {
+        if (existing.result) kept = existing.result;
+        else outbox.put(item);
+      };
       tx.objectStore("drafts").delete(draft.id);
       tx.objectStore("meta").delete("currentDraft");
-      return item;
+    }).then(() => {
+      keepStorage();
+      return kept;
     });
   }
 
