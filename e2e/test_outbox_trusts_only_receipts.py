@@ -1,6 +1,7 @@
-"""Only the server's receipt for an application lets the phone erase its answers: a page
-from something in between (a wifi login page, a proxy, a firewall) or a receipt cut off on
-the way leaves it waiting, and it is sent again until the real receipt comes back."""
+"""Only the server's receipt for an application lets a device erase it: a page from
+something in between (a wifi login page, a proxy, a firewall) or a receipt cut off on the
+way leaves it waiting, and it is sent again until the real receipt comes back. The same
+for an outreach device's sealed applications."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import ADULT, FILL_ALL, quick_complete, rows, wait_for_service_worker
+from .helpers import ADULT, FILL_ALL, enroll, quick_complete, rows, wait_for_service_worker
+from .test_outreach_event import event_server, quick_application, sync_and_reconcile  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.e2e
 RECEIPT = re.compile(r"^[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$")
@@ -103,3 +105,21 @@ def test_a_second_tab_on_the_same_application_cannot_wipe_its_receipt(context, l
     assert item["state"] == "sent" and item["receipt_code"] == receipt
     [row] = rows(live_server)
     assert row.receipt_code == receipt and row.answers == ADULT
+
+
+def test_an_outreach_sync_answered_by_something_in_between_keeps_every_application(browser, event_server):
+    context = browser.new_context()
+    page = context.new_page()
+    enroll(page, event_server)
+    codes = [quick_application(page, event_server, number) for number in range(3)]
+    # routes are set before the page loads: only then do they see a worker-controlled page's requests
+    context.route("**/api/outreach/sync", portal)
+    page.goto(f"{event_server.url}/outreach/queue")
+    page.get_by_role("button", name="Sync now").click()
+    expect(page.locator("#sync-status")).to_contain_text("Stopped after 0 of 3: the server was busy. Nothing was lost")
+    expect(page.locator("#count-waiting")).to_have_text("3")
+    expect(page.get_by_role("button", name="Sync now")).to_be_enabled()  # press it again later
+    context.unroute_all(behavior="ignoreErrors")
+    sync_and_reconcile(page, event_server, 3)
+    assert sorted(row.receipt_code for row in rows(event_server)) == sorted(codes)
+    context.close()

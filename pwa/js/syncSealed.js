@@ -21,6 +21,7 @@ export async function syncSealed(queue, device, onProgress) {
         headers: authorized(device),
         body: JSON.stringify({ items: batch.map((item) => ({ id: item.id, form_version: item.form_version, sealed: item.sealed })) }),
         cache: "no-store",
+        redirect: "error", // a wifi login page is not the server
       });
     } catch (error) {
       outcome.stopped = "offline";
@@ -34,7 +35,19 @@ export async function syncSealed(queue, device, onProgress) {
       outcome.stopped = "busy";
       break;
     }
-    const results = (await response.json()).results;
+    // only the server's own answer, one line per item sent, is recorded (a page from
+    // something in between, or an answer cut off, leaves them all queued)
+    const ids = new Set(batch.map((item) => item.id));
+    let results;
+    try {
+      results = (await response.json()).results;
+    } catch (error) {
+      results = null;
+    }
+    if (!Array.isArray(results) || results.length !== batch.length || !results.every((r) => r && ids.has(r.id))) {
+      outcome.stopped = "busy";
+      break;
+    }
     await queue.record(results);
     outcome.done += batch.length;
     outcome.sent += results.filter((r) => r.status === 200 || r.status === 201).length;
