@@ -24,20 +24,41 @@ from .audit import record
 from .auth import requires
 from .db import session
 from .devices import CredentialRefused
+from .keys import KeyFileError
 from .models import Application
 from .problems import N_, Problem
 from .staff.pages import staff_page
 
 log = logging.getLogger("youthjobs.outreach")
 MAX_BATCH = 100
+# Set up without the server's public key, a device would take applications it can never
+# seal: refuse, and say who can fix it (staff pages are in English).
+NO_KEY = ("This server has no key for sealed applications yet, so this device could not keep applications safe. "
+          "Ask an administrator to run `youthjobs keys rotate` on the server, then try again.")
+
+
+def _sealing_key(keys) -> dict | None:
+    """The key a device seals to, as the browser takes it; None if the server has no usable one."""
+    key_id = keys.current_id()
+    if key_id is None:
+        return None
+    try:
+        return {"id": key_id, "spki": keys.public_key_spki(key_id)}
+    except KeyFileError:
+        log.error("the current key %s has no usable private key file", key_id)
+        return None
 
 
 @requires("outreach")
 async def enroll(request: Request) -> Response:
     """A worker (signed in, online) sets up this device for an event."""
     app = request.app.state
-    if request.method == "GET":
-        return staff_page(request, "outreach/enroll.html", error=None, enrolled=None,
+    key = await run_in_threadpool(_sealing_key, app.keys)
+    if request.method == "GET":  # say so before the worker fills the form in
+        return staff_page(request, "outreach/enroll.html", error=None if key else NO_KEY, enrolled=None,
+                          device_days=app.settings.device_credential_days)
+    if key is None:
+        return staff_page(request, "outreach/enroll.html", status=503, error=NO_KEY, enrolled=None,
                           device_days=app.settings.device_credential_days)
     form = request.state.form
     try:
@@ -48,7 +69,7 @@ async def enroll(request: Request) -> Response:
         return staff_page(request, "outreach/enroll.html", status=400, error=str(exc), enrolled=None,
                           device_days=app.settings.device_credential_days)
     await run_in_threadpool(_audit, app.engine, request.state.staff.user.id, "enroll_device", device.id, event.id)
-    return _enrolled(request, event, device, credential)
+    return _enrolled(request, event, device, credential, key)
 
 
 def _audit(engine, actor_id: str, action: str, device_id: str, event_id: str) -> None:
@@ -63,6 +84,10 @@ async def renew(request: Request) -> Response:
     outreach worker may renew it: the one who set it up may not be at the event; the audit
     log says who did."""
     app = request.app.state
+    key = await run_in_threadpool(_sealing_key, app.keys)
+    if key is None:  # a renewal without a key would leave the device unable to seal
+        return staff_page(request, "outreach/enroll.html", status=503, error=NO_KEY, enrolled=None,
+                          device_days=app.settings.device_credential_days)
     device_id = str(request.state.form.get("device", ""))[:36]
     try:
         event, device, credential = await run_in_threadpool(app.devices.renew, device_id)
@@ -70,15 +95,13 @@ async def renew(request: Request) -> Response:
         return staff_page(request, "outreach/enroll.html", status=400, error=str(exc), enrolled=None,
                           device_days=app.settings.device_credential_days)
     await run_in_threadpool(_audit, app.engine, request.state.staff.user.id, "renew_device", device.id, event.id)
-    return _enrolled(request, event, device, credential)
+    return _enrolled(request, event, device, credential, key)
 
 
-def _enrolled(request: Request, event, device, credential) -> Response:
+def _enrolled(request: Request, event, device, credential, key: dict) -> Response:
     app = request.app.state
-    key_id = app.keys.current_id()
     enrolled = {"credential": credential, "device": device.id, "event": {"id": event.id, "name": event.name,
-                "place": event.place, "day": event.day}, "key": {"id": key_id, "spki": app.keys.public_key_spki(key_id)}
-                if key_id else None}
+                "place": event.place, "day": event.day}, "key": key}
     if "application/json" in request.headers.get("accept", ""):
         return JSONResponse(enrolled, headers={"Cache-Control": "no-store"})
     return staff_page(request, "outreach/enroll.html", error=None, enrolled=enrolled,

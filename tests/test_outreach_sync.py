@@ -307,3 +307,23 @@ def test_a_colleague_can_renew_a_device_and_the_audit_log_says_who(outreach_app,
             select(AuditEvent).where(AuditEvent.action.in_(["enroll_device", "renew_device"])).order_by(AuditEvent.at))]
     assert entries == [("enroll_device", device["worker"].id, device["device"]),
                        ("renew_device", colleague.id, device["device"])]
+
+
+def test_without_a_server_key_no_device_is_set_up_or_renewed_and_the_worker_is_told_why(settings, tmp_path):
+    app = create_app(settings.__class__(**{**settings.__dict__, "key_dir": tmp_path / "no-keys"}))
+    with TestClient(app) as client:
+        worker = make_user(app, "outreach")
+        _event, existing, _credential = app.state.devices.enroll(worker.id, "Old fair", "Park", "2027-03-01")
+        sign_in(client, worker.email)
+        form = {"_csrf": csrf_token(client), "name": "Roxbury Youth Fair", "place": "Madison Park", "day": "2027-04-12"}
+        enrolled = client.post("/outreach/enroll", headers={"Accept": "application/json"}, data=form)
+        renewed = client.post("/outreach/renew", headers={"Accept": "application/json"},
+                              data={"_csrf": form["_csrf"], "device": existing.id})
+    with session(app.state.engine) as db:
+        devices = list(db.exec(select(Device.id)))
+    app.state.engine.dispose()
+    for response in (enrolled, renewed):
+        assert response.status_code == 503
+        assert "no key for sealed applications" in response.text and "youthjobs keys rotate" in response.text
+        assert "device-enrollment" not in response.text  # nothing for the browser to keep
+    assert devices == [existing.id]

@@ -13,7 +13,7 @@ import { registerServiceWorker } from "./updateNotice.js";
 import { relevantFields, relevantAnswers } from "./conditions.js";
 import { Stepper } from "./stepper.js";
 import { renderReview } from "./review.js";
-import { startOutreachMode } from "./outreachMode.js";
+import { startOutreachMode, isEnrolledDevice } from "./outreachMode.js";
 import { startQueuePage } from "./queuePage.js";
 import { keepEnrollment, offerRenewal } from "./enrollPage.js";
 
@@ -65,6 +65,13 @@ async function startApplicationPage(form) {
     form.noValidate = false;
     saveState.textContent = messages.storageFailed;
     registerServiceWorker($("update-notice"), async () => {});
+    return;
+  }
+  // A device set up for an outreach event takes applications only sealed. Its start page
+  // ("/", "/apply") must neither queue one readable nor show the last person's: go to event
+  // mode before any answer is shown or kept.
+  if (form.dataset.mode !== "outreach" && await isEnrolledDevice(db)) {
+    window.location.replace(`/outreach/apply${window.location.search}`);
     return;
   }
   rememberLanguage(db, lang);
@@ -261,18 +268,36 @@ async function startApplicationPage(form) {
       return;
     }
     clearTimeout(saveTimer);
-    if (!draft) draft = await drafts.start(definition.version);
-    draft.answers = answers;
-    draft.form_version = definition.version;
-    const client = { started_at: draft.started_at, filled_at: nowIso(), language: lang };
+    // Out of saveNow's reach before anything waits: a pagehide, a hidden tab or a late
+    // autosave would otherwise write the answers back in plain text after sealing (or
+    // queuing) erased the draft.
+    const submitted = draft || await drafts.start(definition.version);
+    draft = null;
+    submitted.answers = answers;
+    submitted.form_version = definition.version;
+    const client = { started_at: submitted.started_at, filled_at: nowIso(), language: lang };
     if (outreach) {
-      await outreach.submit(draft, answers, client);
-      draft = null;
-      form.reset();
+      if (await outreach.submit(submitted, answers, client)) {
+        form.reset();
+      } else {
+        // not sealed, so not queued: it stays this person's draft, kept on the device
+        draft = submitted;
+        await saveNow();
+      }
       return;
     }
-    await outbox.submitDraft(draft, client);
-    draft = null;
+    // set up for an event in another tab since this page opened: never queue it readable
+    if (await isEnrolledDevice(db)) {
+      await drafts.save(submitted);
+      window.location.replace(`/outreach/apply${window.location.search}`);
+      return;
+    }
+    try {
+      await outbox.submitDraft(submitted, client);
+    } catch (error) {
+      draft = submitted;
+      throw error;
+    }
     serverErrors = [];
     form.reset();
     resumeNotice.hidden = true;
