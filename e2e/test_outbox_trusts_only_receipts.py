@@ -123,3 +123,25 @@ def test_an_outreach_sync_answered_by_something_in_between_keeps_every_applicati
     sync_and_reconcile(page, event_server, 3)
     assert sorted(row.receipt_code for row in rows(event_server)) == sorted(codes)
     context.close()
+
+
+def test_when_the_device_cannot_keep_it_the_application_is_sent_straight_away(context, live_server):
+    page = context.new_page()
+    page.goto(f"{live_server.url}/apply")
+    wait_for_service_worker(page)
+    page.wait_for_selector("#application[data-ready]", state="attached")
+    page.evaluate(FILL_ALL, ADULT)
+    # a newer version of the app opens the database in another tab: this page's connection closes
+    other = context.new_page()
+    other.goto(f"{live_server.url}/healthz")
+    other.evaluate("""() => new Promise((resolve) => {
+        const request = indexedDB.open("youthjobs", 99);
+        request.onsuccess = () => { request.result.close(); resolve(); };
+    })""")
+    page.locator(".step--current [data-nav=next]").click()  # an autosave that cannot be kept
+    expect(page.locator("#save-state")).to_contain_text("could not save your answers on this device")
+    with page.expect_navigation():
+        page.evaluate("document.getElementById('application').requestSubmit()")
+    expect(page.locator(".receipt-code").first).to_have_text(RECEIPT)
+    [row] = rows(live_server)
+    assert row.answers == ADULT and page.locator(".receipt-code").first.inner_text() == row.receipt_code

@@ -23,9 +23,14 @@ export class Drafts {
   }
 
   // A new draft gets its id now; that id is kept forever and sent with every attempt.
-  start(formVersion) {
+  // A new draft, not yet kept anywhere.
+  unsaved(formVersion) {
     const now = nowIso();
-    const draft = { id: newId(), form_version: formVersion, answers: {}, started_at: now, updated_at: now, errors: [] };
+    return { id: newId(), form_version: formVersion, answers: {}, started_at: now, updated_at: now, errors: [] };
+  }
+
+  start(formVersion) {
+    const draft = this.unsaved(formVersion);
     return transaction(this.db, ["drafts", "meta"], "readwrite", (tx) => {
       tx.objectStore("drafts").put(draft);
       tx.objectStore("meta").put(draft.id, "currentDraft");

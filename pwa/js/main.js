@@ -116,9 +116,22 @@ async function startApplicationPage(form) {
     draft.answers = answersNow();
     draft.form_version = definition.version;
     draft.step = stepper.current;
-    await drafts.save(draft);
-    saveState.textContent = messages.saved;
+    try {
+      await drafts.save(draft);
+      saveState.textContent = messages.saved;
+    } catch (error) {
+      // the database went away (a newer version opened it in another tab; storage full):
+      // never claim "saved" when it is not
+      saveState.textContent = messages.storageFailed;
+    }
   };
+
+  // A new draft, kept on the device if it can be; if not, on this page only, and the person
+  // is told (the form still goes on, and is sent straight away on submit: see below)
+  const startDraft = () => drafts.start(definition.version).catch(() => {
+    saveState.textContent = messages.storageFailed;
+    return drafts.unsaved(definition.version);
+  });
 
   const scheduleSave = () => {
     clearTimeout(saveTimer);
@@ -166,7 +179,7 @@ async function startApplicationPage(form) {
       showErrors(form, summary, describe(problems));
       return;
     }
-    if (!draft) draft = await drafts.start(definition.version);
+    if (!draft) draft = await startDraft();
     go(stepper.next(id));
   };
 
@@ -271,7 +284,7 @@ async function startApplicationPage(form) {
     // Out of saveNow's reach before anything waits: a pagehide, a hidden tab or a late
     // autosave would otherwise write the answers back in plain text after sealing (or
     // queuing) erased the draft.
-    const submitted = draft || await drafts.start(definition.version);
+    const submitted = draft || await startDraft();
     draft = null;
     submitted.answers = answers;
     submitted.form_version = definition.version;
@@ -287,7 +300,7 @@ async function startApplicationPage(form) {
       return;
     }
     // set up for an event in another tab since this page opened: never queue it readable
-    if (await isEnrolledDevice(db)) {
+    if (await isEnrolledDevice(db).catch(() => false)) {
       await drafts.save(submitted);
       window.location.replace(`/outreach/apply${window.location.search}`);
       return;
@@ -295,8 +308,18 @@ async function startApplicationPage(form) {
     try {
       await outbox.submitDraft(submitted, client);
     } catch (error) {
+      // it could not be kept on the device: with a connection, send the form itself, as a
+      // browser without storage does (the server answers with the receipt or the errors);
+      // without one, say so, and keep the answers on the page
       draft = submitted;
-      throw error;
+      if (navigator.onLine) {
+        form.noValidate = false;
+        form.submit();
+      } else {
+        saveState.textContent = messages.storageFailed;
+        saveState.focus();
+      }
+      return;
     }
     serverErrors = [];
     form.reset();
