@@ -9,7 +9,10 @@ function authorized(device) {
 }
 
 export async function syncSealed(queue, device, onProgress) {
-  const waiting = (await queue.all()).filter((item) => item.state === "queued");
+  // "attention": refused before. The device cannot change a sealed application, so sending
+  // it again is the only way on once the cause is fixed on the server (a key file put back,
+  // say); one the server still refuses is simply refused again, and kept.
+  const waiting = (await queue.all()).filter((item) => item.state === "queued" || item.state === "attention");
   const outcome = { total: waiting.length, done: 0, sent: 0, attention: 0, stopped: null };
   onProgress(outcome);
   for (let start = 0; start < waiting.length; start += SYNC_BATCH) {
@@ -57,16 +60,29 @@ export async function syncSealed(queue, device, onProgress) {
   return outcome;
 }
 
-// How many of the applications taken at this event the server confirms it has, by id.
+// How many of the applications taken at this event the server confirms it has, by id
+// (asked CONFIRM_BATCH ids at a time: the most the server takes in one request).
+const CONFIRM_BATCH = 1000;
+
 export async function reconcile(queue, device) {
   const taken = (await queue.all()).filter((item) => item.event_id === device.event.id);
-  const response = await fetch("/api/outreach/confirm", {
-    method: "POST",
-    headers: authorized(device),
-    body: JSON.stringify({ ids: taken.map((item) => item.id) }),
-    cache: "no-store",
-  });
-  if (!response.ok) return null;
-  const received = new Set((await response.json()).received);
+  const received = new Set();
+  for (let start = 0; start < taken.length; start += CONFIRM_BATCH) {
+    let answer;
+    try {
+      const response = await fetch("/api/outreach/confirm", {
+        method: "POST",
+        headers: authorized(device),
+        body: JSON.stringify({ ids: taken.slice(start, start + CONFIRM_BATCH).map((item) => item.id) }),
+        cache: "no-store",
+        redirect: "error",
+      });
+      answer = response.ok ? await response.json() : null;
+    } catch (error) {
+      answer = null;
+    }
+    if (!answer || !Array.isArray(answer.received)) return null;
+    for (const id of answer.received) received.add(id);
+  }
   return { taken: taken.length, received: received.size, missing: taken.filter((item) => !received.has(item.id)) };
 }
