@@ -22,6 +22,16 @@ OUTBOX = """() => new Promise((resolve) => {
 })"""
 
 
+def filled_in(context, server):
+    """A phone with the app installed (its worker ready), every answer filled in, not sent."""
+    page = context.new_page()
+    page.goto(f"{server.url}/apply")
+    wait_for_service_worker(page)
+    page.wait_for_selector("#application[data-ready]", state="attached")
+    page.evaluate(FILL_ALL, ADULT)
+    return page
+
+
 def portal(route):  # a wifi login page, answered to every request
     route.fulfill(status=200, content_type="text/html", body="<html><body>Log in to FreeWifi</body></html>")
 
@@ -78,11 +88,7 @@ def test_an_answer_that_is_not_the_servers_receipt_keeps_the_application(context
 
 
 def test_a_second_tab_on_the_same_application_cannot_wipe_its_receipt(context, live_server):
-    first = context.new_page()
-    first.goto(f"{live_server.url}/apply")
-    wait_for_service_worker(first)
-    first.wait_for_selector("#application[data-ready]", state="attached")
-    first.evaluate(FILL_ALL, ADULT)
+    first = filled_in(context, live_server)
     first.locator(".step--current [data-nav=next]").click()  # a draft is saved on the phone
     first.wait_for_function("() => document.querySelector(\".step--current\") !== document.querySelector(\".step\")")
     second = context.new_page()  # the same application, opened again in another tab
@@ -126,11 +132,7 @@ def test_an_outreach_sync_answered_by_something_in_between_keeps_every_applicati
 
 
 def test_when_the_device_cannot_keep_it_the_application_is_sent_straight_away(context, live_server):
-    page = context.new_page()
-    page.goto(f"{live_server.url}/apply")
-    wait_for_service_worker(page)
-    page.wait_for_selector("#application[data-ready]", state="attached")
-    page.evaluate(FILL_ALL, ADULT)
+    page = filled_in(context, live_server)
     # a newer version of the app opens the database in another tab: this page's connection closes
     other = context.new_page()
     other.goto(f"{live_server.url}/healthz")

@@ -55,19 +55,16 @@ async def enroll(request: Request) -> Response:
     app = request.app.state
     key = await run_in_threadpool(_sealing_key, app.keys)
     if request.method == "GET":  # say so before the worker fills the form in
-        return staff_page(request, "outreach/enroll.html", error=None if key else NO_KEY, enrolled=None,
-                          device_days=app.settings.device_credential_days)
+        return _enroll_page(request, error=None if key else NO_KEY)
     if key is None:
-        return staff_page(request, "outreach/enroll.html", status=503, error=NO_KEY, enrolled=None,
-                          device_days=app.settings.device_credential_days)
+        return _enroll_page(request, error=NO_KEY, status=503)
     form = request.state.form
     try:
         event, device, credential = await run_in_threadpool(
             app.devices.enroll, request.state.staff.user.id, str(form.get("name", "")), str(form.get("place", "")),
             str(form.get("day", "")))
     except ValueError as exc:
-        return staff_page(request, "outreach/enroll.html", status=400, error=str(exc), enrolled=None,
-                          device_days=app.settings.device_credential_days)
+        return _enroll_page(request, error=str(exc), status=400)
     await run_in_threadpool(_audit, app.engine, request.state.staff.user.id, "enroll_device", device.id, event.id)
     return _enrolled(request, event, device, credential, key)
 
@@ -86,26 +83,28 @@ async def renew(request: Request) -> Response:
     app = request.app.state
     key = await run_in_threadpool(_sealing_key, app.keys)
     if key is None:  # a renewal without a key would leave the device unable to seal
-        return staff_page(request, "outreach/enroll.html", status=503, error=NO_KEY, enrolled=None,
-                          device_days=app.settings.device_credential_days)
+        return _enroll_page(request, error=NO_KEY, status=503)
     device_id = str(request.state.form.get("device", ""))[:36]
     try:
         event, device, credential = await run_in_threadpool(app.devices.renew, device_id)
     except ValueError as exc:
-        return staff_page(request, "outreach/enroll.html", status=400, error=str(exc), enrolled=None,
-                          device_days=app.settings.device_credential_days)
+        return _enroll_page(request, error=str(exc), status=400)
     await run_in_threadpool(_audit, app.engine, request.state.staff.user.id, "renew_device", device.id, event.id)
     return _enrolled(request, event, device, credential, key)
 
 
+def _enroll_page(request: Request, error: str | None = None, enrolled: dict | None = None,
+                 status: int = 200) -> Response:
+    return staff_page(request, "outreach/enroll.html", status=status, error=error, enrolled=enrolled,
+                      device_days=request.app.state.settings.device_credential_days)
+
+
 def _enrolled(request: Request, event, device, credential, key: dict) -> Response:
-    app = request.app.state
     enrolled = {"credential": credential, "device": device.id, "event": {"id": event.id, "name": event.name,
                 "place": event.place, "day": event.day}, "key": key}
     if "application/json" in request.headers.get("accept", ""):
         return JSONResponse(enrolled, headers={"Cache-Control": "no-store"})
-    return staff_page(request, "outreach/enroll.html", error=None, enrolled=enrolled,
-                      device_days=app.settings.device_credential_days)
+    return _enroll_page(request, enrolled=enrolled)
 
 
 async def public_key(request: Request) -> Response:

@@ -41,7 +41,7 @@ def _load(request: Request) -> tuple[Application, object]:
 async def list_applications(request: Request) -> Response:
     app = request.app.state
     program = app.program
-    filters = Filters.parse(request.query_params, app.searches, request.state.staff.user.id)
+    filters = Filters.asked(request)
 
     def find():
         age_on = program.form.age_on

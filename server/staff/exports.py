@@ -90,7 +90,7 @@ def _filename(kind: str) -> dict:
 @requires("applications")
 async def export_csv(request: Request) -> Response:
     app = request.app.state
-    filters = Filters.parse(request.query_params, app.searches, request.state.staff.user.id)
+    filters = Filters.asked(request)
     await run_in_threadpool(_audit, request, "csv", filters)
     columns = Columns(app.program)
 
@@ -113,7 +113,7 @@ async def export_csv(request: Request) -> Response:
 @requires("applications")
 async def export_xlsx(request: Request) -> Response:
     app = request.app.state
-    filters = Filters.parse(request.query_params, app.searches, request.state.staff.user.id)
+    filters = Filters.asked(request)
     await run_in_threadpool(_audit, request, "xlsx", filters)
     columns = Columns(app.program)
 

@@ -61,6 +61,11 @@ class Filters:
         return cls(values=values, page=page, sealed=sealed if text else "", expired=bool(sealed) and not text)
 
     @classmethod
+    def asked(cls, request) -> Filters:
+        """The filters in a staff request's query string, its search opened for this member of staff."""
+        return cls.parse(request.query_params, request.app.state.searches, request.state.staff.user.id)
+
+    @classmethod
     def posted(cls, form, searches: SearchSealer, user_id: str) -> str:
         """The list's query string for the filters posted from its form, the text sealed."""
         values = _clean(form)
