@@ -315,6 +315,8 @@ class FormDefinition:
         reserved = sorted(name for name in properties if name.startswith("_"))
         if reserved:
             raise ProgramError(f"field names must not start with '_' (kept for the form itself): {reserved}")
+        for name, sub in self.schema.get("properties", {}).items():
+            _check_bounded(sub, f"form.schema.properties.{name}")
         laid_out = self.field_order
         if len(laid_out) != len(set(laid_out)):
             raise ProgramError("a field appears in more than one step")
@@ -359,6 +361,32 @@ def _check_keywords(schema, where: str) -> None:
         elif keyword in SUBSCHEMA_LISTS:
             for index, sub in enumerate(value):
                 _check_keywords(sub, f"{where}.{keyword}[{index}]")
+
+
+MAX_TEXT_LENGTH = 10_000
+
+
+def _check_bounded(schema, where: str) -> None:
+    """Every written answer has a maxLength (at most MAX_TEXT_LENGTH), and every list a
+    maxItems or a fixed set of options: what one answer may hold is the program's choice, not
+    the request size limit's (a pattern is run over the whole answer, so its length is also
+    what a pattern can cost)."""
+    if not isinstance(schema, dict) or "enum" in schema or "const" in schema:
+        return
+    types = schema.get("type", [])
+    types = {types} if isinstance(types, str) else set(types)
+    if "string" in types or {"pattern", "format", "minLength"} & set(schema):
+        limit = schema.get("maxLength")
+        if not isinstance(limit, int) or limit > MAX_TEXT_LENGTH:
+            raise ProgramError(f"{where} needs a maxLength of at most {MAX_TEXT_LENGTH:,} "
+                               f"(the longest answer the question should take, e.g. 10 for a date)")
+    if "array" in types or "items" in schema:
+        items = schema.get("items")
+        limit = schema.get("maxItems")
+        has_options = isinstance(items, dict) and ("enum" in items or "const" in items) and schema.get("uniqueItems")
+        if not has_options and (not isinstance(limit, int) or limit > 1000):
+            raise ProgramError(f"{where} needs a maxItems of at most 1000, or items from an enum with uniqueItems")
+        _check_bounded(items, f"{where}.items")
 
 
 @dataclass(frozen=True, eq=False)

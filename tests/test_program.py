@@ -49,6 +49,13 @@ def test_the_form_version_follows_the_questions(tmp_path):
         (lambda p: p["form"]["schema"]["properties"]["zip"].update({"$ref": "#/x"}), "the browser cannot check"),
         (lambda p: p["form"]["schema"]["properties"]["zip"].update(format="ipv4"), "format 'ipv4'"),
         (lambda p: p.pop("form"), "has no 'form'"),
+        # what one answer may hold is the program's to say, not the request size limit's
+        (lambda p: p["form"]["schema"]["properties"]["student_id"].pop("maxLength"),
+         "form.schema.properties.student_id needs a maxLength of at most 10,000"),
+        (lambda p: p["form"]["schema"]["properties"]["experience"].update(maxLength=1_000_000),
+         "form.schema.properties.experience needs a maxLength"),
+        (lambda p: p["form"]["schema"]["properties"]["weeks_available"].pop("uniqueItems"),
+         "form.schema.properties.weeks_available needs a maxItems"),
         (lambda p: p.update(outreach={"idle_seconds": 2}), "outreach.idle_seconds must be a whole number"),
         (lambda p: p["staff"].update(insights=["shoe_size"]), "staff.insights names questions the form does not have"),
         (lambda p: p["staff"].update(insights=["first_name"]), "can only break down questions with options"),
