@@ -30,7 +30,7 @@ export class Drafts {
   }
 
   start(formVersion) {
-    const draft = this.unsaved(formVersion);
+    const draft = { ...this.unsaved(formVersion), revision: 1 };
     return transaction(this.db, ["drafts", "meta"], "readwrite", (tx) => {
       tx.objectStore("drafts").put(draft);
       tx.objectStore("meta").put(draft.id, "currentDraft");
@@ -46,8 +46,45 @@ export class Drafts {
     });
   }
 
+  // Keep `draft`, unless another tab or window has saved, sent or discarded it since this
+  // one last did: then nothing is written (the last save must not silently win) and the
+  // answer is "changed" or "gone". Every save moves the draft's revision on by one.
   save(draft) {
-    draft.updated_at = nowIso();
-    return transaction(this.db, ["drafts"], "readwrite", (tx) => tx.objectStore("drafts").put(draft));
+    return transaction(this.db, ["drafts"], "readwrite", (tx) => {
+      const store = tx.objectStore("drafts");
+      const outcome = { state: "saved" };
+      const request = store.get(draft.id);
+      request.onsuccess = () => {
+        const stored = request.result;
+        outcome.state = stale(stored, draft);
+        if (outcome.state) return;
+        outcome.state = "saved";
+        // nothing new (a page opened on it, a step revisited): another tab open on the same
+        // application is not put behind by it
+        if (stored && sameContent(stored, draft)) return;
+        outcome.revision = (draft.revision || 0) + 1;
+        store.put({ ...draft, revision: outcome.revision, updated_at: nowIso() });
+      };
+      return outcome;
+    }).then((outcome) => {
+      if (outcome.revision) draft.revision = outcome.revision;
+      return outcome.state;
+    });
   }
+
+  // null while `draft` is what the device holds; else "changed" or "gone" (as for save)
+  check(draft) {
+    return transaction(this.db, ["drafts"], "readonly", (tx) => tx.objectStore("drafts").get(draft.id))
+      .then((stored) => stale(stored, draft));
+  }
+}
+
+function sameContent(stored, draft) {
+  return stored.step === draft.step && stored.form_version === draft.form_version
+    && JSON.stringify(stored.answers) === JSON.stringify(draft.answers);
+}
+
+function stale(stored, draft) {
+  if (!stored) return draft.revision ? "gone" : null; // never kept yet: a first save may keep it
+  return (stored.revision || 0) === (draft.revision || 0) ? null : "changed";
 }

@@ -55,6 +55,7 @@ async function startApplicationPage(form) {
   const saveState = $("save-state");
   const resumeNotice = $("resume-notice");
   const ineligible = $("ineligible");
+  const otherTab = $("other-tab");
   form.noValidate = true;
 
   let db;
@@ -109,16 +110,30 @@ async function startApplicationPage(form) {
     formArea.hidden = !visible;
   };
 
+  // Another tab or window has changed, sent or discarded this application since this page
+  // last saved it: stop saving here (the last save must not silently undo the other's), and
+  // offer to show what the device holds now.
+  let stale = null;
+  const showStale = (state, { focus = false } = {}) => {
+    stale = state;
+    clearTimeout(saveTimer);
+    saveState.textContent = "";
+    otherTab.hidden = false;
+    if (focus) otherTab.focus();
+  };
+  $("other-tab-reload").addEventListener("click", () => window.location.reload());
+
   // Nothing is kept on the device until the eligibility step has been passed.
   const saveNow = async () => {
     clearTimeout(saveTimer);
-    if (!draft) return;
+    if (!draft || stale) return;
     draft.answers = answersNow();
     draft.form_version = definition.version;
     draft.step = stepper.current;
     try {
-      await drafts.save(draft);
-      saveState.textContent = messages.saved;
+      const state = await drafts.save(draft);
+      if (state === "saved") saveState.textContent = messages.saved;
+      else showStale(state);
     } catch (error) {
       // the database went away (a newer version opened it in another tab; storage full):
       // never claim "saved" when it is not
@@ -231,8 +246,13 @@ async function startApplicationPage(form) {
     scheduleSave();
   });
   form.addEventListener("change", scheduleSave);
-  document.addEventListener("visibilitychange", () => {
+  document.addEventListener("visibilitychange", async () => {
     if (document.visibilityState === "hidden") saveNow();
+    else if (draft && !stale) {
+      // back to this tab: say at once if the application was changed elsewhere meanwhile
+      const state = await drafts.check(draft).catch(() => null);
+      if (state && draft && !stale) showStale(state);
+    }
   });
   window.addEventListener("pagehide", () => saveNow());
   window.addEventListener("popstate", (event) => {
@@ -281,6 +301,12 @@ async function startApplicationPage(form) {
       return;
     }
     clearTimeout(saveTimer);
+    // answers changed or already sent in another tab: sending these would undo that there
+    const elsewhere = stale || (draft && await drafts.check(draft).catch(() => null));
+    if (elsewhere) {
+      showStale(elsewhere, { focus: true });
+      return;
+    }
     // Out of saveNow's reach before anything waits: a pagehide, a hidden tab or a late
     // autosave would otherwise write the answers back in plain text after sealing (or
     // queuing) erased the draft.
@@ -341,12 +367,16 @@ async function startApplicationPage(form) {
     } else if (action === "fix") {
       await outbox.reopen(target.dataset.id);
       draft = await drafts.current();
+      stale = null;
+      otherTab.hidden = true;
       showForm(true);
       restore(draft, { notice: false });
       await refresh();
     } else if (action === "another") {
       form.reset();
       draft = null;
+      stale = null;
+      otherTab.hidden = true;
       serverErrors = [];
       showForm(true);
       answersNow();
