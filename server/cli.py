@@ -109,7 +109,7 @@ def serve(host: str, port: int, workers: int, app_path: str) -> None:
     server = uvicorn.Server(config)
     try:
         if workers > 1:
-            Multiprocess(config, sockets=[tcp_socket(host, port)]).run()
+            Multiprocess(config, sockets=[worker_socket(host, port)]).run()
         else:
             server.run()
     except KeyboardInterrupt:
@@ -118,15 +118,17 @@ def serve(host: str, port: int, workers: int, app_path: str) -> None:
         sys.exit(3)  # uvicorn's "failed to start", for systemd and scripts to see
 
 
-def tcp_socket(host: str, port: int) -> socket.socket:
-    """The listening socket the workers share. Made here, not by uvicorn, so that it is
-    marked as TCP: asyncio turns off Nagle's algorithm (TCP_NODELAY) only on sockets so
-    marked, and uvicorn's own shared socket is not. Without it a response written in two
-    parts (headers, then body) waits for the client's delayed acknowledgement: 40 ms per
-    request (bench/submissions.py measured 48 ms at the median with two workers, 9 with one)."""
+def tcp_socket(host: str, port: int, reuse_port: bool = False) -> socket.socket:
+    """A listening socket for the workers. Made here, not by uvicorn, so that it is marked
+    as TCP: asyncio turns off Nagle's algorithm (TCP_NODELAY) only on sockets so marked, and
+    uvicorn's own shared socket is not. Without it a response written in two parts (headers,
+    then body) waits for the client's delayed acknowledgement: 40 ms per request
+    (bench/submissions.py measured 48 ms at the median with two workers, 9 with one)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     try:
         sock.bind((host, port))
     except OSError as exc:
@@ -134,6 +136,31 @@ def tcp_socket(host: str, port: int) -> socket.socket:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     sock.set_inheritable(True)
     return sock
+
+
+class _OwnSocket:
+    """Stands for a listening socket that each worker makes for itself, on the same port
+    (SO_REUSEPORT), when it is handed over to the worker: the kernel then shares new
+    connections out between the workers' sockets evenly. With one shared socket, the first
+    worker to wake takes a whole burst of connections, and a proxy's or load balancer's
+    kept-alive connections could all end up on one worker while the others sit idle."""
+
+    def __init__(self, host: str, port: int):
+        self.host, self.port = host, port
+
+    def __reduce__(self):  # unpickled in the worker (uvicorn starts workers by spawning)
+        return tcp_socket, (self.host, self.port, True)
+
+
+def worker_socket(host: str, port: int):
+    """What the workers listen on: each its own socket where the system has SO_REUSEPORT,
+    else one shared socket."""
+    if not hasattr(socket, "SO_REUSEPORT"):
+        return tcp_socket(host, port)
+    # the port must be free, even of another server's reusable sockets: a second copy of
+    # this server on the same port would otherwise take half the connections, silently
+    tcp_socket(host, port).close()
+    return _OwnSocket(host, port)
 
 
 @main.command()

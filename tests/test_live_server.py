@@ -4,7 +4,10 @@ idempotency and rate limits through the database."""
 from __future__ import annotations
 
 import json
+import socket
+import time
 import uuid
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx2 as httpx
@@ -137,3 +140,26 @@ def test_two_workers_share_staff_sessions(server_factory, database_url):
     with ThreadPoolExecutor(max_workers=8) as pool:
         after = set(pool.map(lambda _: signed_in.get(f"{server.url}/staff/applications").status_code, range(16)))
     assert after == {401}
+
+
+def test_two_workers_share_a_burst_of_kept_alive_connections(server_factory):
+    # a load balancer or proxy opens its connections at once and keeps them: each worker
+    # must get a share, or a second worker sits idle while the first does all the work
+    server = server_factory(workers=2)
+    deadline = time.monotonic() + 60  # both workers are up (the server is ready once one of them is)
+    while len({e["pid"] for e in log_entries(server) if e.get("path") == "/healthz"}) < 2:
+        assert time.monotonic() < deadline, "the second worker did not start"
+        http.get(f"{server.url}/healthz")
+        time.sleep(0.05)
+    connections = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(24)]
+    try:
+        for connection in connections:
+            connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n")
+        for connection in connections:
+            assert connection.recv(4096).startswith(b"HTTP/1.1 200")
+    finally:
+        for connection in connections:
+            connection.close()
+    time.sleep(0.2)  # the last log lines are written just after their responses
+    pids = [e["pid"] for e in log_entries(server) if e.get("path") == "/healthz"][-24:]
+    assert len(pids) == 24 and min(Counter(pids).values()) >= 3 and len(set(pids)) == 2, Counter(pids)
