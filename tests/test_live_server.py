@@ -4,7 +4,10 @@ idempotency and rate limits through the database."""
 from __future__ import annotations
 
 import json
+import os
 import socket
+import subprocess
+import sys
 import time
 import uuid
 from collections import Counter
@@ -163,3 +166,13 @@ def test_two_workers_share_a_burst_of_kept_alive_connections(server_factory):
     time.sleep(0.2)  # the last log lines are written just after their responses
     pids = [e["pid"] for e in log_entries(server) if e.get("path") == "/healthz"][-24:]
     assert len(pids) == 24 and min(Counter(pids).values()) >= 3 and len(set(pids)) == 2, Counter(pids)
+
+
+def test_a_second_server_on_the_same_port_is_refused(server_factory):
+    # each worker's socket may share the port with its siblings, never with another server
+    server = server_factory(workers=2)
+    second = subprocess.run([sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port",
+                             str(server.port), "--workers", "2"], cwd=ROOT, env={**os.environ, **server.env},
+                            capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert second.returncode != 0
+    assert f"cannot listen on 127.0.0.1:{server.port}: Address already in use" in second.stderr
