@@ -73,3 +73,22 @@ def test_a_tab_cannot_send_an_application_already_sent_from_another(context, liv
     second.get_by_role("button", name="Show the latest answers").click()
     expect(second.locator("#outbox .receipt-code")).to_have_text(first.locator("#outbox .receipt-code").inner_text())
     assert len(rows(live_server)) == 1
+
+
+def test_a_tab_that_fell_behind_does_not_erase_the_other_s_answers(context, live_server):
+    first = filled_in(context, live_server)
+    first.locator(".step--current [data-nav=next]").click()
+    expect(first.locator("#save-state")).to_have_text("Saved on this device")
+    second = context.new_page()
+    second.goto(f"{live_server.url}/apply")
+    second.wait_for_selector("#application[data-ready]", state="attached")
+    first.evaluate(TYPE_PHONE, "617-555-0101")
+    first.wait_for_timeout(800)
+
+    # in the other tab, back to the first step, where an answer turns out not eligible:
+    # that tab's draft is forgotten, but the newer one the first tab saved is kept
+    second.locator(".step--current [data-nav=back]").click()
+    second.locator("#input-date_of_birth").fill("1990-01-01")
+    second.locator(".step--current [data-nav=next]").click()
+    expect(second.locator("#ineligible")).to_be_visible()
+    assert saved_phone(first) == ["617-555-0101"]

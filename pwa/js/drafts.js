@@ -30,7 +30,7 @@ export class Drafts {
   }
 
   start(formVersion) {
-    const draft = { ...this.unsaved(formVersion), revision: 1 };
+    const draft = { ...this.unsaved(formVersion), revision: newId() };
     return transaction(this.db, ["drafts", "meta"], "readwrite", (tx) => {
       tx.objectStore("drafts").put(draft);
       tx.objectStore("meta").put(draft.id, "currentDraft");
@@ -38,17 +38,26 @@ export class Drafts {
     });
   }
 
-  // Erase a draft from the device (e.g. the person turned out not to be eligible).
-  discard(id) {
+  // Erase a draft from the device (e.g. the person turned out not to be eligible). Given
+  // the tab's `draft`, only if no other tab has saved it since: a tab that fell behind does
+  // not erase the other's newer answers.
+  discard(id, draft = null) {
     return transaction(this.db, ["drafts", "meta"], "readwrite", (tx) => {
-      tx.objectStore("drafts").delete(id);
-      tx.objectStore("meta").delete("currentDraft");
+      const store = tx.objectStore("drafts");
+      const request = store.get(id);
+      request.onsuccess = () => {
+        if (draft && behind(request.result, draft)) return;
+        store.delete(id);
+        tx.objectStore("meta").delete("currentDraft");
+      };
     });
   }
 
   // Keep `draft`, unless another tab or window has saved, sent or discarded it since this
   // one last did: then nothing is written (the last save must not silently win) and the
-  // answer is "changed" or "gone". Every save moves the draft's revision on by one.
+  // answer is "changed" or "gone". Every save gives the draft a new revision (a random
+  // token, never reused: counting again from a draft taken back from the outbox could
+  // meet an old tab's number).
   save(draft) {
     return transaction(this.db, ["drafts"], "readwrite", (tx) => {
       const store = tx.objectStore("drafts");
@@ -56,13 +65,13 @@ export class Drafts {
       const request = store.get(draft.id);
       request.onsuccess = () => {
         const stored = request.result;
-        outcome.state = stale(stored, draft);
+        outcome.state = behind(stored, draft);
         if (outcome.state) return;
         outcome.state = "saved";
         // nothing new (a page opened on it, a step revisited): another tab open on the same
         // application is not put behind by it
-        if (stored && sameContent(stored, draft)) return;
-        outcome.revision = (draft.revision || 0) + 1;
+        if (stored && stored.revision && sameContent(stored, draft)) return;
+        outcome.revision = newId();
         store.put({ ...draft, revision: outcome.revision, updated_at: nowIso() });
       };
       return outcome;
@@ -75,7 +84,7 @@ export class Drafts {
   // null while `draft` is what the device holds; else "changed" or "gone" (as for save)
   check(draft) {
     return transaction(this.db, ["drafts"], "readonly", (tx) => tx.objectStore("drafts").get(draft.id))
-      .then((stored) => stale(stored, draft));
+      .then((stored) => behind(stored, draft));
   }
 }
 
@@ -84,7 +93,9 @@ function sameContent(stored, draft) {
     && JSON.stringify(stored.answers) === JSON.stringify(draft.answers);
 }
 
-function stale(stored, draft) {
-  if (!stored) return draft.revision ? "gone" : null; // never kept yet: a first save may keep it
-  return (stored.revision || 0) === (draft.revision || 0) ? null : "changed";
+// null if `draft` is what the device holds (or was never kept: a first save may keep it);
+// else "changed" (another tab saved it since) or "gone" (sent or discarded elsewhere)
+export function behind(stored, draft) {
+  if (!stored) return draft.revision ? "gone" : null;
+  return stored.revision === draft.revision ? null : "changed";
 }

@@ -143,10 +143,14 @@ async function startApplicationPage(form) {
 
   // A new draft, kept on the device if it can be; if not, on this page only, and the person
   // is told (the form still goes on, and is sent straight away on submit: see below)
-  const startDraft = () => drafts.start(definition.version).catch(() => {
-    saveState.textContent = messages.storageFailed;
-    return drafts.unsaved(definition.version);
-  });
+  const startDraft = () => {
+    stale = null; // a new application: whatever another tab did to the last one is past
+    otherTab.hidden = true;
+    return drafts.start(definition.version).catch(() => {
+      saveState.textContent = messages.storageFailed;
+      return drafts.unsaved(definition.version);
+    });
+  };
 
   const scheduleSave = () => {
     clearTimeout(saveTimer);
@@ -169,8 +173,12 @@ async function startApplicationPage(form) {
   };
 
   const forget = async () => {
-    if (draft) await drafts.discard(draft.id);
-    draft = null;
+    clearTimeout(saveTimer);
+    const forgotten = draft;
+    draft = null; // out of the autosave's reach before anything waits
+    stale = null;
+    otherTab.hidden = true;
+    if (forgotten) await drafts.discard(forgotten.id, forgotten);
     saveState.textContent = "";
   };
 
@@ -332,7 +340,12 @@ async function startApplicationPage(form) {
       return;
     }
     try {
-      await outbox.submitDraft(submitted, client);
+      const { behind } = await outbox.submitDraft(submitted, client);
+      if (behind) {
+        draft = submitted;
+        showStale(behind, { focus: true });
+        return;
+      }
     } catch (error) {
       // it could not be kept on the device: with a connection, send the form itself, as a
       // browser without storage does (the server answers with the receipt or the errors);

@@ -1,5 +1,6 @@
 import { transaction } from "./idb.js";
-import { nowIso } from "./ids.js";
+import { behind } from "./drafts.js";
+import { newId, nowIso } from "./ids.js";
 
 // Submitted applications waiting for the server, and the receipts it gave back.
 // States: "queued" (will be sent), "attention" (the server said no: the person must act),
@@ -30,7 +31,9 @@ export class Outbox {
 
   // Move a finished draft into the outbox in one transaction, so it is never in neither.
   // If it is there already (sent from another tab), that one stands: writing it again
-  // would wipe its receipt. Resolves with the item the outbox holds.
+  // would wipe its receipt. Resolves with { item } (the item the outbox holds), or with
+  // { behind } ("changed", "gone": see drafts.js) if another tab saved or discarded the
+  // draft since this one last did; then nothing is moved.
   submitDraft(draft, client) {
     const item = {
       id: draft.id,
@@ -41,19 +44,31 @@ export class Outbox {
       queued_at: nowIso(),
       attempts: 0,
     };
-    let kept = item;
+    const outcome = { item, behind: null };
     return transaction(this.db, ["drafts", "outbox", "meta"], "readwrite", (tx) => {
       const outbox = tx.objectStore("outbox");
-      const existing = outbox.get(item.id);
-      existing.onsuccess = () => {
-        if (existing.result) kept = existing.result;
-        else outbox.put(item);
+      const drafts = tx.objectStore("drafts");
+      // checked in the same transaction that moves it: another tab's newer answers are
+      // neither overwritten nor erased by this tab's older ones
+      const stored = drafts.get(draft.id);
+      stored.onsuccess = () => {
+        outcome.behind = behind(stored.result, draft);
+        if (outcome.behind === "changed") return;
+        const existing = outbox.get(item.id);
+        existing.onsuccess = () => {
+          if (existing.result) {
+            outcome.item = existing.result;
+            outcome.behind = null;
+          } else if (!outcome.behind) {
+            outbox.put(item);
+          }
+        };
+        drafts.delete(draft.id);
+        tx.objectStore("meta").delete("currentDraft");
       };
-      tx.objectStore("drafts").delete(draft.id);
-      tx.objectStore("meta").delete("currentDraft");
     }).then(() => {
-      keepStorage();
-      return kept;
+      if (!outcome.behind) keepStorage();
+      return outcome;
     });
   }
 
@@ -113,6 +128,7 @@ export class Outbox {
           started_at: (item.client && item.client.started_at) || item.queued_at,
           updated_at: nowIso(),
           errors: (item.problem && item.problem.errors) || [],
+          revision: newId(), // new: a tab still open on the draft it was is behind it
         });
         tx.objectStore("meta").put(item.id, "currentDraft");
         outbox.delete(id);
