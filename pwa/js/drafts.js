@@ -58,10 +58,16 @@ export class Drafts {
   // answer is "changed" or "gone". Every save gives the draft a new revision (a random
   // token, never reused: counting again from a draft taken back from the outbox could
   // meet an old tab's number).
-  save(draft) {
+  // `unchecked`: written at once, without reading first (a page being closed).
+  save(draft, { unchecked = false } = {}) {
     return transaction(this.db, ["drafts"], "readwrite", (tx) => {
       const store = tx.objectStore("drafts");
       const outcome = { state: "saved" };
+      if (unchecked) {
+        outcome.revision = newId();
+        store.put({ ...draft, revision: outcome.revision, updated_at: nowIso() });
+        return outcome;
+      }
       const request = store.get(draft.id);
       request.onsuccess = () => {
         const stored = request.result;

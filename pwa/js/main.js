@@ -123,15 +123,20 @@ async function startApplicationPage(form) {
   };
   $("other-tab-reload").addEventListener("click", () => window.location.reload());
 
-  // Nothing is kept on the device until the eligibility step has been passed.
-  const saveNow = async () => {
+  // Nothing is kept on the device until the eligibility step has been passed. Leaving the
+  // page (closed, hidden, the app switched away from) keeps only what was typed since the
+  // last save, and writes it at once, unchecked: a check first reads the database, and a
+  // closing page may not live to write after it. The last typing is then what is kept.
+  let dirty = false;
+  const saveNow = async ({ leaving = false } = {}) => {
     clearTimeout(saveTimer);
-    if (!draft || stale) return;
+    if (!draft || stale || (leaving && !dirty)) return;
+    dirty = false;
     draft.answers = answersNow();
     draft.form_version = definition.version;
     draft.step = stepper.current;
     try {
-      const state = await drafts.save(draft);
+      const state = await drafts.save(draft, { unchecked: leaving });
       if (state === "saved") saveState.textContent = messages.saved;
       else showStale(state);
     } catch (error) {
@@ -153,6 +158,7 @@ async function startApplicationPage(form) {
   };
 
   const scheduleSave = () => {
+    dirty = true;
     clearTimeout(saveTimer);
     saveTimer = setTimeout(saveNow, AUTOSAVE_MS);
   };
@@ -255,14 +261,14 @@ async function startApplicationPage(form) {
   });
   form.addEventListener("change", scheduleSave);
   document.addEventListener("visibilitychange", async () => {
-    if (document.visibilityState === "hidden") saveNow();
+    if (document.visibilityState === "hidden") saveNow({ leaving: true });
     else if (draft && !stale) {
       // back to this tab: say at once if the application was changed elsewhere meanwhile
       const state = await drafts.check(draft).catch(() => null);
       if (state && draft && !stale) showStale(state);
     }
   });
-  window.addEventListener("pagehide", () => saveNow());
+  window.addEventListener("pagehide", () => saveNow({ leaving: true }));
   window.addEventListener("popstate", (event) => {
     if (event.state && event.state.step) go(event.state.step, false);
   });
