@@ -4,6 +4,8 @@ nothing was lost — with nothing readable left on the device."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from playwright.sync_api import expect
 from sqlmodel import select
@@ -320,4 +322,35 @@ def test_an_application_the_server_finds_wrong_is_received_and_flagged_for_follo
     expect(page.locator("#queue-rows tr")).to_contain_text("received, needs attention")
     assert [row.status for row in rows(sqlite_server)] == ["needs_information"]
     assert "not an email" not in page.evaluate(SCAN_STORAGE)  # nothing readable kept for it on the device
+    context.close()
+
+
+def test_a_device_reported_lost_then_found_is_restored_and_its_applications_arrive(browser, event_server):
+    from server.models import Device
+
+    context = browser.new_context()
+    page = context.new_page()
+    enroll(page, event_server)
+    context.set_offline(True)
+    codes = [quick_application(page, event_server, number) for number in range(2)]
+    context.set_offline(False)
+    with session(event_server.engine) as db:  # reported lost, and switched off by its worker
+        device = db.exec(select(Device)).one()
+        device.revoked_at = datetime.now(UTC)
+        db.add(device)
+        db.commit()
+
+    page.goto(f"{event_server.url}/outreach/queue")
+    page.get_by_role("button", name="Sync now").click()
+    expect(page.locator("#sync-status")).to_contain_text("reported lost and switched off. The applications on it are kept")
+    expect(page.locator("#count-waiting")).to_have_text("2")
+    assert rows(event_server) == []
+
+    with session(event_server.engine) as db:  # found: an admin restores it (tests/test_outreach_sync.py)
+        device = db.exec(select(Device)).one()
+        device.revoked_at = None
+        db.add(device)
+        db.commit()
+    sync_and_reconcile(page, event_server, 2)
+    assert sorted(row.receipt_code for row in rows(event_server)) == sorted(codes)
     context.close()

@@ -37,6 +37,8 @@ PERMISSIONS = {
     "accounts": {"admin"},
     "audit": {"admin"},
     "outreach": {"admin", "outreach"},
+    # trusting a device again once it was reported lost: more than its own worker's say-so
+    "restore_devices": {"admin"},
     "insights": {"admin", "reviewer", "analyst"},
 }
 MIN_PASSWORD = 12

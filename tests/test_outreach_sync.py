@@ -293,6 +293,31 @@ def test_a_lost_device_is_revoked_by_its_worker_and_can_no_longer_sync(outreach_
     assert [(entry.actor_id, entry.target) for entry in audit] == [(device["worker"].id, device["device"])]
 
 
+def test_a_revoked_device_found_again_is_restored_by_an_admin_and_its_queue_arrives(outreach_app, device, examples):
+    queued = [sealed_item(outreach_app, device, example) for example in examples[:2]]  # taken before it was lost
+    with TestClient(outreach_app) as client:
+        sign_in(client, device["worker"].email)
+        client.post(f"/staff/devices/{device['device']}/revoke", data={"_csrf": csrf_token(client)})
+        assert sync(client, device, queued).status_code == 401
+        # its worker cannot undo a revocation on their own say-so
+        refused = client.post(f"/staff/devices/{device['device']}/restore", data={"_csrf": csrf_token(client)})
+        assert refused.status_code == 403
+        assert "Restore (found again)" not in client.get("/staff/events").text
+
+        admin = make_user(outreach_app, "admin")
+        sign_in(client, admin.email)
+        assert "Restore (found again)" in client.get("/staff/events").text
+        restored = client.post(f"/staff/devices/{device['device']}/restore", data={"_csrf": csrf_token(client)},
+                               follow_redirects=False)
+        assert restored.status_code == 303 and restored.headers["location"].endswith("message=restored")
+        answer = sync(client, device, queued)
+        assert answer.status_code == 200 and [r["status"] for r in answer.json()["results"]] == [201, 201]
+    with session(outreach_app.state.engine) as db:
+        assert len(list(db.exec(select(Application)))) == 2
+        audit = list(db.exec(select(AuditEvent).where(AuditEvent.action == "restore_device")))
+    assert [(entry.actor_id, entry.target) for entry in audit] == [(admin.id, device["device"])]
+
+
 def test_a_colleague_can_renew_a_device_and_the_audit_log_says_who(outreach_app, device, examples):
     colleague = make_user(outreach_app, "outreach", "colleague@city.example")
     with TestClient(outreach_app) as client:

@@ -36,6 +36,7 @@ ACCESS = {
     ("GET", "/staff/events"): {"admin", "outreach"},
     ("GET", "/staff/insights"): {"admin", "reviewer", "analyst"},
     ("POST", "/staff/devices/{device_id}/revoke"): {"admin", "outreach"},
+    ("POST", "/staff/devices/{device_id}/restore"): {"admin"},
 }
 PUBLIC = {("GET", "/staff/login"), ("POST", "/staff/login")}
 

@@ -66,7 +66,10 @@ export async function startQueuePage(root) {
       status.textContent = `Sending: ${state.done} of ${state.total}`;
     });
     await render();
-    if (outcome.stopped === "signin") {
+    if (outcome.stopped === "revoked") {
+      status.textContent = "This device was reported lost and switched off. The applications on it are kept, sealed: "
+        + "bring it to the program's staff, who can restore it so they can be sent.";
+    } else if (outcome.stopped === "signin") {
       status.textContent = "A worker needs to sign in again before these can be sent. Nothing was lost.";
       $("renew-link").hidden = false;
     } else if (outcome.stopped) {

@@ -31,7 +31,9 @@ export async function syncSealed(queue, device, onProgress) {
       break;
     }
     if (response.status === 401 || response.status === 403) {
-      outcome.stopped = "signin";
+      // revoked (reported lost): only staff can restore it; otherwise a worker signs in again
+      const problem = await response.json().catch(() => ({}));
+      outcome.stopped = problem && problem.reason === "revoked" ? "revoked" : "signin";
       break;
     }
     if (!response.ok) {

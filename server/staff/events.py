@@ -1,6 +1,7 @@
 """Outreach events and their devices: counts only, never applicant data. A worker sees
 their own events; an admin sees every event. A lost or stolen device is revoked here: its
-credential stops working at once (the sealed records on it cannot be read by anyone)."""
+credential stops working at once (the sealed records on it cannot be read by anyone). If it
+is found again, an admin restores it, so the applications still on it can be sent."""
 
 from __future__ import annotations
 
@@ -46,7 +47,8 @@ async def list_events(request: Request) -> Response:
 
     events, devices, received, workers = await run_in_threadpool(find)
     return staff_page(request, "staff/events.html", events=events, devices=devices, received=received,
-                      workers=workers, everything=everything, message=request.query_params.get("message"))
+                      workers=workers, everything=everything, message=request.query_params.get("message"),
+                      can_restore=request.state.staff.can("restore_devices"))
 
 
 @requires("outreach")
@@ -70,7 +72,30 @@ async def revoke_device(request: Request) -> Response:
     return back_to("/staff/events?message=revoked")
 
 
+@requires("restore_devices")
+async def restore_device(request: Request) -> Response:
+    """A revoked device back in the program's hands: its sign-in works again (or can be
+    renewed on it), so the sealed applications still queued on it can be sent."""
+    me = request.state.staff.user.id
+    device_id = request.path_params["device_id"]
+
+    def restore():
+        with session(request.app.state.engine) as db:
+            device = db.get(Device, device_id)
+            if device is None:
+                raise HTTPException(404, "No such device")
+            if device.revoked_at is not None:
+                device.revoked_at = None
+                db.add(device)
+                record(db, me, "restore_device", device.id, event=device.event_id)
+                db.commit()
+
+    await run_in_threadpool(restore)
+    return back_to("/staff/events?message=restored")
+
+
 routes = [
     Route("/staff/events", list_events, methods=["GET"]),
     Route("/staff/devices/{device_id}/revoke", revoke_device, methods=["POST"]),
+    Route("/staff/devices/{device_id}/restore", restore_device, methods=["POST"]),
 ]
