@@ -354,3 +354,36 @@ def test_a_device_reported_lost_then_found_is_restored_and_its_applications_arri
     sync_and_reconcile(page, event_server, 2)
     assert sorted(row.receipt_code for row in rows(event_server)) == sorted(codes)
     context.close()
+
+
+def test_a_tablet_s_own_undelivered_applications_are_sent_when_it_is_set_up_for_an_event(browser, event_server):
+    # a library's tablet: a young person applied on it, and it could not be delivered yet
+    context = browser.new_context(service_workers="block")  # no Background Sync to send it meanwhile
+    page = context.new_page()
+    context.route("**/api/applications", lambda route: route.abort("internetdisconnected"))
+    page.goto(f"{event_server.url}/apply")
+    quick_complete(page, ADULT)
+    expect(page.locator("#outbox")).to_contain_text("Waiting to be sent: 1")
+    expect(page.locator("#outbox")).to_contain_text("no connection")
+
+    page.goto(f"{event_server.url}/staff/login")  # then it is set up for an event (no application page opens)
+    context.unroute_all(behavior="ignoreErrors")
+    assert rows(event_server) == []
+    page.get_by_label("Email address").fill("worker@city.example")
+    page.get_by_label("Password").fill(WORKER_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{event_server.url}/outreach/enroll")
+    page.get_by_label("Event name").fill("Library Day")
+    page.get_by_label("Place").fill("Central Library")
+    page.get_by_label("Date").fill("2027-04-12")
+    page.get_by_role("button", name="Set up this device").click()
+    expect(page.locator("#enrollment-kept")).to_be_visible()
+    page.wait_for_function("""() => new Promise((resolve) => {
+        indexedDB.open("youthjobs").onsuccess = (e) => {
+            e.target.result.transaction("outbox").objectStore("outbox").getAll().onsuccess =
+                (r) => resolve(r.target.result.every((item) => item.state === "sent" && !item.answers));
+        };
+    })""")
+    [row] = rows(event_server)
+    assert row.answers == ADULT and row.channel == "self"
+    context.close()

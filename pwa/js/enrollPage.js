@@ -1,15 +1,27 @@
 import { openDatabase } from "./idb.js";
+import { Outbox } from "./outbox.js";
 import { SealedQueue } from "./sealedQueue.js";
+import { sendOutbox } from "./sendOutbox.js";
+
+// Applications sent from this browser before it became an event's device (a library's
+// or office's tablet where young people applied on their own) and not yet delivered: in
+// event mode nothing else sends them, so they go now, while there is a connection.
+export async function sendOwnApplications(db) {
+  const outbox = new Outbox(db);
+  if ((await outbox.all()).some((item) => item.state === "queued")) await sendOutbox(outbox);
+}
 
 // After a worker sets the device up for an event (or renews its sign-in), keep the
 // device's credential, event and the server's public key on the device.
 export async function keepEnrollment(element) {
   const enrollment = JSON.parse(element.textContent);
-  const queue = new SealedQueue(await openDatabase());
+  const db = await openDatabase();
+  const queue = new SealedQueue(db);
   const previous = await queue.device();
   // a renewal keeps the same device (its sealed records are bound to it) with a new credential
   await queue.saveDevice(previous && previous.device === enrollment.device ? { ...previous, ...enrollment } : enrollment);
   document.getElementById("enrollment-kept").hidden = false;
+  await sendOwnApplications(db).catch((error) => console.error("sending this browser's own applications failed", error));
 }
 
 // On the set-up page: offer to renew this device's sign-in instead of enrolling a new one.
