@@ -92,3 +92,22 @@ def test_a_tab_that_fell_behind_does_not_erase_the_other_s_answers(context, live
     second.locator(".step--current [data-nav=next]").click()
     expect(second.locator("#ineligible")).to_be_visible()
     assert saved_phone(first) == ["617-555-0101"]
+
+
+def test_back_to_a_tab_after_the_other_changed_it_shows_the_latest_answers(context, live_server):
+    first = filled_in(context, live_server)
+    first.locator(".step--current [data-nav=next]").click()
+    expect(first.locator("#save-state")).to_have_text("Saved on this device")
+    second = context.new_page()
+    second.goto(f"{live_server.url}/apply")
+    second.wait_for_selector("#application[data-ready]", state="attached")
+    second.evaluate(TYPE_PHONE, "617-555-0202")  # the person goes on in the second tab
+    second.wait_for_timeout(800)
+    assert saved_phone(second) == ["617-555-0202"]
+
+    # and comes back to the first (the browser says it is visible again)
+    first.evaluate("""() => { Object.defineProperty(document, "visibilityState", { value: "visible", configurable: true });
+        document.dispatchEvent(new Event("visibilitychange")); }""")
+    first.wait_for_selector("#application[data-ready]", state="attached")
+    expect(first.locator("#input-phone")).to_have_value("617-555-0202")
+    expect(first.locator("#other-tab")).to_be_hidden()

@@ -263,9 +263,12 @@ async function startApplicationPage(form) {
   document.addEventListener("visibilitychange", async () => {
     if (document.visibilityState === "hidden") saveNow({ leaving: true });
     else if (draft && !stale) {
-      // back to this tab: say at once if the application was changed elsewhere meanwhile
+      // back to this tab after the application was changed or sent in another: with nothing
+      // typed here since, open it afresh, as the other tab left it (else say so)
       const state = await drafts.check(draft).catch(() => null);
-      if (state && draft && !stale) showStale(state);
+      if (!state || !draft || stale) return;
+      if (dirty) showStale(state);
+      else window.location.reload();
     }
   });
   window.addEventListener("pagehide", () => saveNow({ leaving: true }));
