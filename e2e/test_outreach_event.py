@@ -4,6 +4,7 @@ nothing was lost — with nothing readable left on the device."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -349,8 +350,16 @@ def test_a_device_reported_lost_then_found_is_restored_and_its_applications_arri
     with session(event_server.engine) as db:  # found: an admin restores it (tests/test_outreach_sync.py)
         device = db.exec(select(Device)).one()
         device.revoked_at = None
+        device.restored_at = datetime.now(UTC).replace(microsecond=0)  # as the restore does
         db.add(device)
         db.commit()
+    # its old sign-in stays refused (it may have been copied while it was lost): a worker renews it
+    page.get_by_role("button", name="Sync now").click()
+    expect(page.locator("#sync-status")).to_contain_text("needs to sign in again before these can be sent. Nothing was lost.")
+    page.get_by_role("link", name="Sign in again").click()
+    page.get_by_role("button", name="Renew this device's sign-in").click()
+    expect(page.locator("#enrollment-kept")).to_be_visible()
+    page.goto(f"{event_server.url}/outreach/queue")
     sync_and_reconcile(page, event_server, 2)
     assert sorted(row.receipt_code for row in rows(event_server)) == sorted(codes)
     context.close()
@@ -378,12 +387,22 @@ def test_a_tablet_s_own_undelivered_applications_are_sent_when_it_is_set_up_for_
     page.get_by_label("Date").fill("2027-04-12")
     page.get_by_role("button", name="Set up this device").click()
     expect(page.locator("#enrollment-kept")).to_be_visible()
-    page.wait_for_function("""() => new Promise((resolve) => {
-        indexedDB.open("youthjobs").onsuccess = (e) => {
-            e.target.result.transaction("outbox").objectStore("outbox").getAll().onsuccess =
-                (r) => resolve(r.target.result.every((item) => item.state === "sent" && !item.answers));
-        };
-    })""")
+    deadline = time.monotonic() + 15
+    while not rows(event_server):
+        assert time.monotonic() < deadline, "the tablet's own application was not sent at set-up"
+        time.sleep(0.1)
     [row] = rows(event_server)
     assert row.answers == ADULT and row.channel == "self"
+    expect(page.locator("#enrollment-kept")).to_be_visible()
+    erased = """async () => {
+        const db = await new Promise((resolve) => { indexedDB.open("youthjobs").onsuccess = (e) => resolve(e.target.result); });
+        const items = await new Promise((resolve) => {
+            db.transaction("outbox").objectStore("outbox").getAll().onsuccess = (r) => resolve(r.target.result); });
+        db.close();
+        return items.length === 1 && items[0].state === "sent" && !items[0].answers;
+    }"""
+    while not page.evaluate(erased):  # the answers are erased from the tablet once received
+        assert time.monotonic() < deadline, "the answers were not erased from the tablet"
+        time.sleep(0.1)
     context.close()
+

@@ -23,9 +23,8 @@ from webassets.filter import Filter, register_filter
 from .settings import ROOT
 
 # dependency order: a module comes after everything it imports
-SHARED_MODULES = ["idb.js", "ids.js", "outbox.js", "sendOutbox.js"]
+SHARED_MODULES = ["idb.js", "ids.js", "drafts.js", "outbox.js", "sendOutbox.js"]
 PAGE_MODULES = SHARED_MODULES + [
-    "drafts.js",
     "syncScheduler.js",
     "validateAnswers.js",
     "conditions.js",

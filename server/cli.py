@@ -127,9 +127,9 @@ def tcp_socket(host: str, port: int, reuse_port: bool = False) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    if reuse_port:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     try:
+        if reuse_port:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
@@ -149,7 +149,17 @@ class _OwnSocket:
         self.host, self.port = host, port
 
     def __reduce__(self):  # unpickled in the worker (uvicorn starts workers by spawning)
-        return tcp_socket, (self.host, self.port, True)
+        return _bind_in_worker, (self.host, self.port)
+
+
+def _bind_in_worker(host: str, port: int) -> socket.socket:
+    try:
+        return tcp_socket(host, port, reuse_port=True)
+    except click.ClickException as exc:
+        # uvicorn's "failed to start": its supervisor then stops, instead of starting a new
+        # worker that fails the same way every half second
+        print(f"youthjobs worker: {exc.message}", file=sys.stderr)
+        sys.exit(3)
 
 
 def worker_socket(host: str, port: int):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import Engine
@@ -57,8 +57,11 @@ class DeviceCredentials:
         """A fresh credential for an enrolled, not revoked device."""
         with session(self.engine) as db:
             device = db.get(Device, device_id)
-            if device is None or device.revoked_at is not None:
+            if device is None:
                 raise ValueError("This device cannot be renewed: set it up for an event again")
+            if device.revoked_at is not None:
+                raise ValueError("This device was reported lost and switched off. An admin can restore it "
+                                 "(Events, 'Restore (found again)'); then renew its sign-in here")
             event = db.get(OutreachEvent, device.event_id)
         return event, device, self.serializer.dumps({"device": device.id})
 
@@ -66,16 +69,27 @@ class DeviceCredentials:
         """The device a credential names, if it is genuine, in date and not revoked."""
         if not token:
             raise CredentialRefused("missing")
+        expired = False
         try:
-            claims = self.serializer.loads(token, max_age=self.max_age)
+            claims, issued = self.serializer.loads(token, max_age=self.max_age, return_timestamp=True)
         except SignatureExpired:
-            raise CredentialRefused("expired") from None
+            # genuine, only too old: still say "revoked" for a revoked device (renewing it is refused)
+            expired, claims, issued = True, self.serializer.loads_unsafe(token)[1], None
         except BadSignature:
             raise CredentialRefused("invalid") from None
         with session(self.engine) as db:
-            device = db.get(Device, str(claims.get("device", "")))
+            device = db.get(Device, str(claims.get("device", ""))) if isinstance(claims, dict) else None
         if device is None:
             raise CredentialRefused("invalid")
         if device.revoked_at is not None:
             raise CredentialRefused("revoked")
+        if expired:
+            raise CredentialRefused("expired")
+        if device.restored_at is not None and issued < _utc(device.restored_at):
+            raise CredentialRefused("restored")  # issued before it was lost: a worker renews it
         return DeviceContext(device.id, device.event_id, device.worker_id)
+
+
+def _utc(moment: datetime) -> datetime:
+    # SQLite hands timestamps back without a zone; every one is stored in UTC
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment

@@ -92,6 +92,9 @@ class Device(SQLModel, table=True):
     worker_id: str = Field(foreign_key="staff_users.id", max_length=36)
     enrolled_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp(nullable=False))
     revoked_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    # found again after it was revoked: credentials issued before this no longer work (one
+    # copied while it was lost must not come back with it); a worker renews it on the device
+    restored_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
 
 
 class ApplicationEvent(SQLModel, table=True):

@@ -230,3 +230,19 @@ def test_the_socket_several_workers_share_turns_off_nagles_algorithm():
     assert asyncio.run(nodelay_of_accepted(ours)) == 1
     theirs = uvicorn.Config("server.app:app", host="127.0.0.1", port=0, log_config=None).bind_socket()
     assert asyncio.run(nodelay_of_accepted(theirs)) == 0  # why tcp_socket exists
+
+
+def test_a_worker_that_cannot_listen_says_so_and_exits_as_failed_to_start(capsys):
+    # uvicorn's supervisor stops on exit status 3 ("failed to start"); any other status
+    # would have it start a new worker, failing the same way, every half second, forever
+    import socket
+
+    from server.cli import _bind_in_worker
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        with pytest.raises(SystemExit) as exited:
+            _bind_in_worker("127.0.0.1", taken.getsockname()[1])
+    assert exited.value.code == 3
+    assert "cannot listen on 127.0.0.1" in capsys.readouterr().err

@@ -202,6 +202,14 @@ def test_an_expired_or_revoked_credential_asks_for_a_worker_again(outreach_app, 
             db.commit()
         revoked = sync(client, device, [sealed_item(outreach_app, device, examples[0])])
         assert revoked.status_code == 401 and revoked.json()["reason"] == "revoked"
+        # a lost device's old sign-in says so too: renewing it would be refused
+        with session(outreach_app.state.engine) as db:
+            row = db.get(Device, _device.id)
+            row.revoked_at = utcnow()
+            db.add(row)
+            db.commit()
+        lost = sync(client, device, [sealed_item(outreach_app, device, examples[0])], token=old)
+        assert lost.status_code == 401 and lost.json()["reason"] == "revoked"
 
 
 def test_devices_are_rate_limited_per_credential_not_per_address(settings, tmp_path, examples):
@@ -295,10 +303,15 @@ def test_a_lost_device_is_revoked_by_its_worker_and_can_no_longer_sync(outreach_
 
 def test_a_revoked_device_found_again_is_restored_by_an_admin_and_its_queue_arrives(outreach_app, device, examples):
     queued = [sealed_item(outreach_app, device, example) for example in examples[:2]]  # taken before it was lost
+    with patch("itsdangerous.timed.time.time", return_value=time.time() - 60):  # its sign-in, from before
+        old = outreach_app.state.devices.serializer.dumps({"device": device["device"]})
     with TestClient(outreach_app) as client:
         sign_in(client, device["worker"].email)
         client.post(f"/staff/devices/{device['device']}/revoke", data={"_csrf": csrf_token(client)})
-        assert sync(client, device, queued).status_code == 401
+        assert sync(client, device, queued, token=old).json()["reason"] == "revoked"
+        refused = client.post("/outreach/renew", headers={"Accept": "application/json"},
+                              data={"_csrf": csrf_token(client), "device": device["device"]})
+        assert refused.status_code == 400 and "An admin can restore it" in refused.text
         # its worker cannot undo a revocation on their own say-so
         refused = client.post(f"/staff/devices/{device['device']}/restore", data={"_csrf": csrf_token(client)})
         assert refused.status_code == 403
@@ -310,7 +323,13 @@ def test_a_revoked_device_found_again_is_restored_by_an_admin_and_its_queue_arri
         restored = client.post(f"/staff/devices/{device['device']}/restore", data={"_csrf": csrf_token(client)},
                                follow_redirects=False)
         assert restored.status_code == 303 and restored.headers["location"].endswith("message=restored")
-        answer = sync(client, device, queued)
+        # a sign-in from before it was lost stays refused (it may have been copied meanwhile):
+        # a worker renews it on the device
+        assert sync(client, device, queued, token=old).json()["reason"] == "restored"
+        sign_in(client, device["worker"].email)
+        renewed = client.post("/outreach/renew", headers={"Accept": "application/json"},
+                              data={"_csrf": csrf_token(client), "device": device["device"]}).json()
+        answer = sync(client, device, queued, token=renewed["credential"])
         assert answer.status_code == 200 and [r["status"] for r in answer.json()["results"]] == [201, 201]
     with session(outreach_app.state.engine) as db:
         assert len(list(db.exec(select(Application)))) == 2

@@ -1,15 +1,6 @@
 import { openDatabase } from "./idb.js";
-import { Outbox } from "./outbox.js";
 import { SealedQueue } from "./sealedQueue.js";
-import { sendOutbox } from "./sendOutbox.js";
-
-// Applications sent from this browser before it became an event's device (a library's
-// or office's tablet where young people applied on their own) and not yet delivered: in
-// event mode nothing else sends them, so they go now, while there is a connection.
-export async function sendOwnApplications(db) {
-  const outbox = new Outbox(db);
-  if ((await outbox.all()).some((item) => item.state === "queued")) await sendOutbox(outbox);
-}
+import { sendOwnApplications } from "./sendOutbox.js";
 
 // After a worker sets the device up for an event (or renews its sign-in), keep the
 // device's credential, event and the server's public key on the device.

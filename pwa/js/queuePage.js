@@ -1,7 +1,7 @@
 import { openDatabase } from "./idb.js";
 import { SealedQueue } from "./sealedQueue.js";
 import { syncSealed, reconcile } from "./syncSealed.js";
-import { sendOwnApplications } from "./enrollPage.js";
+import { sendOwnApplications } from "./sendOutbox.js";
 
 // The worker's queue screen: counts, times and receipt codes only — never names or
 // answers — the storage left, and sync with progress and a reconciliation from the server.
@@ -61,7 +61,7 @@ export async function startQueuePage(root) {
   $("sync-now").addEventListener("click", async () => {
     $("sync-now").disabled = true;
     progress.hidden = false;
-    await sendOwnApplications(db).catch(() => {}); // any from before the set-up: see enrollPage.js
+    await sendOwnApplications(db).catch(() => {}); // any from before the set-up: see sendOutbox.js
     const outcome = await syncSealed(queue, device, (state) => {
       progress.max = Math.max(1, state.total);
       progress.value = state.done;

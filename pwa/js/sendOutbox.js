@@ -1,6 +1,8 @@
 // Send every queued application, one at a time, and record what the server said.
 // Runs in the page and in the service worker (Background Sync); a Web Lock keeps two
 // copies from sending at once, and the server's idempotency makes a double send harmless.
+import { Outbox } from "./outbox.js";
+
 const ENDPOINT = "/api/applications";
 const TIMEOUT_MS = 30000;
 
@@ -79,6 +81,18 @@ export function sendOutbox(outbox) {
     return navigator.locks.request("youthjobs-outbox", () => sendQueued(outbox));
   }
   return sendQueued(outbox);
+}
+
+// Applications sent from this browser before it became an event's device (a library's
+// or office's tablet where young people applied on their own) and not yet delivered: in
+// event mode nothing else sends them, so they go at set-up and with each "Sync now".
+export async function sendOwnApplications(db) {
+  const outbox = new Outbox(db);
+  const waiting = (await outbox.all()).some((item) => item.state === "queued" || item.state === "signin");
+  if (waiting) {
+    await sendOutbox(outbox);
+    announceOutboxChange();
+  }
 }
 
 // Tell every open page that the outbox changed (e.g. the worker sent something).

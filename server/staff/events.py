@@ -74,8 +74,9 @@ async def revoke_device(request: Request) -> Response:
 
 @requires("restore_devices")
 async def restore_device(request: Request) -> Response:
-    """A revoked device back in the program's hands: its sign-in works again (or can be
-    renewed on it), so the sealed applications still queued on it can be sent."""
+    """A revoked device back in the program's hands: a worker renews its sign-in on it (its
+    old credentials stay refused: one may have been copied while it was lost), and the
+    sealed applications still queued on it can be sent."""
     me = request.state.staff.user.id
     device_id = request.path_params["device_id"]
 
@@ -86,6 +87,8 @@ async def restore_device(request: Request) -> Response:
                 raise HTTPException(404, "No such device")
             if device.revoked_at is not None:
                 device.revoked_at = None
+                # a credential's time is in whole seconds: one issued in this second still works
+                device.restored_at = utcnow().replace(microsecond=0)
                 db.add(device)
                 record(db, me, "restore_device", device.id, event=device.event_id)
                 db.commit()
