@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import time
 
 from playwright.sync_api import expect
 from sqlmodel import select
@@ -30,6 +31,17 @@ def answers(base=ADULT, **changes) -> dict:
         else:
             result[name] = value
     return result
+
+
+def wait_until(page, condition: str, timeout: float = 15) -> None:
+    """Poll ``condition`` (a page function; it may return a promise) until it is true.
+    page.wait_for_function cannot do this: given a promise it waits for that one only, and
+    goes on whether it comes out true or false."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(condition):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {timeout:g} s: {condition}")
+        page.wait_for_timeout(100)
 
 
 def wait_for_service_worker(page) -> None:
@@ -161,7 +173,7 @@ def enroll(page, server) -> None:
     wait_for_service_worker(page)
     expect(page.locator("#worker-bar")).to_contain_text("Roxbury Youth Fair")
     page.reload()  # now under the worker, which keeps the page for offline use
-    page.wait_for_function("""() => caches.open("youthjobs-precache-v1").then((cache) => cache.keys())
+    wait_until(page, """() => caches.open("youthjobs-precache-v1").then((cache) => cache.keys())
         .then((keys) => keys.some((request) => request.url.includes("/outreach/apply?lang=")))""")
     # the queue screen, kept for offline use
     page.goto(f"{server.url}/outreach/queue")

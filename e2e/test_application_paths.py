@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from .helpers import (
     ADULT, MINOR, PROGRAM, answers, complete_application, continue_, current_step, definition, fill_step, rows,
-    wait_for_service_worker,
+    wait_for_service_worker, wait_until,
 )
 
 pytestmark = pytest.mark.e2e
@@ -214,7 +214,7 @@ def test_the_chosen_language_is_remembered_offline(context, live_server):
     page.get_by_role("link", name="Tiếng Việt").click()
     expect(page.locator("html")).to_have_attribute("lang", "vi")
     wait_for_service_worker(page)
-    page.wait_for_function("""() => caches.open("youthjobs-precache-v1").then((cache) => cache.keys())
+    wait_until(page, """() => caches.open("youthjobs-precache-v1").then((cache) => cache.keys())
         .then((keys) => keys.some((request) => request.url.includes("lang=vi")))""")
     page.close()
     context.set_offline(True)

@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import ADULT, FILL_ALL, enroll, quick_complete, rows, wait_for_service_worker
+from .helpers import ADULT, FILL_ALL, enroll, quick_complete, rows, wait_for_service_worker, wait_until
 from .test_outreach_event import event_server, quick_application, sync_and_reconcile  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.e2e
@@ -59,7 +59,7 @@ def test_an_answer_that_is_not_the_servers_receipt_keeps_the_application(context
     quick_complete(page, ADULT)
     outbox = page.locator("#outbox")
     expect(outbox).to_contain_text("Waiting to be sent: 1")
-    page.wait_for_function("""() => new Promise((resolve) => {
+    wait_until(page, """() => new Promise((resolve) => {
         indexedDB.open("youthjobs").onsuccess = (e) => {
             e.target.result.transaction("outbox").objectStore("outbox").getAll().onsuccess =
                 (r) => resolve(r.target.result.some((item) => item.attempts > 0));

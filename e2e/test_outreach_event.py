@@ -17,7 +17,7 @@ from server.keys import KeyRing
 
 from .conftest import CHROMIUM, CHROMIUM_ARGS
 from .helpers import (ADULT, PROGRAM, SEAL, SYNC_BATCH, WORKER_PASSWORD, answers, as_script, complete_application,
-                      enroll, fill_step, quick_complete, rows)
+                      enroll, fill_step, quick_complete, rows, wait_until)
 
 pytestmark = pytest.mark.e2e
 
@@ -401,8 +401,6 @@ def test_a_tablet_s_own_undelivered_applications_are_sent_when_it_is_set_up_for_
         db.close();
         return items.length === 1 && items[0].state === "sent" && !items[0].answers;
     }"""
-    while not page.evaluate(erased):  # the answers are erased from the tablet once received
-        assert time.monotonic() < deadline, "the answers were not erased from the tablet"
-        time.sleep(0.1)
+    wait_until(page, erased)  # the answers are erased from the tablet once received
     context.close()
 
