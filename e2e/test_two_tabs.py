@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import rows
+from .helpers import ADULT, continue_, fill_step, rows
 from .test_outbox_trusts_only_receipts import RECEIPT, filled_in
 
 pytestmark = pytest.mark.e2e
@@ -111,3 +111,24 @@ def test_back_to_a_tab_after_the_other_changed_it_shows_the_latest_answers(conte
     first.wait_for_selector("#application[data-ready]", state="attached")
     expect(first.locator("#input-phone")).to_have_value("617-555-0202")
     expect(first.locator("#other-tab")).to_be_hidden()
+
+
+def test_two_tabs_that_both_start_an_application_share_one(context, live_server):
+    first = context.new_page()
+    first.goto(f"{live_server.url}/apply")
+    first.wait_for_selector("#application[data-ready]", state="attached")
+    second = context.new_page()  # opened before either has a draft
+    second.goto(f"{live_server.url}/apply")
+    second.wait_for_selector("#application[data-ready]", state="attached")
+
+    fill_step(first, ADULT)
+    continue_(first)  # past the first step: the first tab's application is kept on the phone
+    first.fill("#input-first_name", "Amara")
+    first.wait_for_timeout(800)
+    fill_step(second, ADULT)
+    second.locator(".step--current [data-nav=next]").click()
+    # the second would have started another and hidden the first's: it says so instead
+    expect(second.locator("#other-tab")).to_be_focused()
+    assert [draft["answers"].get("first_name") for draft in second.evaluate(STORED_DRAFT)] == ["Amara"]
+    second.get_by_role("button", name="Show the latest answers").click()
+    expect(second.locator("#input-first_name")).to_have_value("Amara")

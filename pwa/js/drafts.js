@@ -29,13 +29,27 @@ export class Drafts {
     return { id: newId(), form_version: formVersion, answers: {}, started_at: now, updated_at: now, errors: [] };
   }
 
+  // Resolves with the new draft, or with null if another tab started one (or took one back
+  // from the outbox) since this page opened: that one is the person's application now.
   start(formVersion) {
     const draft = { ...this.unsaved(formVersion), revision: newId() };
     return transaction(this.db, ["drafts", "meta"], "readwrite", (tx) => {
-      tx.objectStore("drafts").put(draft);
-      tx.objectStore("meta").put(draft.id, "currentDraft");
-      return draft;
-    });
+      const found = { draft };
+      const pointer = tx.objectStore("meta").get("currentDraft");
+      pointer.onsuccess = () => {
+        const existing = pointer.result ? tx.objectStore("drafts").count(pointer.result) : null;
+        const keep = () => {
+          tx.objectStore("drafts").put(draft);
+          tx.objectStore("meta").put(draft.id, "currentDraft");
+        };
+        if (!existing) return keep();
+        existing.onsuccess = () => {
+          if (existing.result) found.draft = null;
+          else keep(); // a pointer to nothing: start afresh
+        };
+      };
+      return found;
+    }).then((found) => found.draft);
   }
 
   // Erase a draft from the device (e.g. the person turned out not to be eligible). Given

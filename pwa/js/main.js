@@ -148,10 +148,14 @@ async function startApplicationPage(form) {
 
   // A new draft, kept on the device if it can be; if not, on this page only, and the person
   // is told (the form still goes on, and is sent straight away on submit: see below)
+  // (null, and the notice, if another tab started one since this page opened)
   const startDraft = () => {
     stale = null; // a new application: whatever another tab did to the last one is past
     otherTab.hidden = true;
-    return drafts.start(definition.version).catch(() => {
+    return drafts.start(definition.version).then((started) => {
+      if (!started) showStale("changed", { focus: true });
+      return started;
+    }, () => {
       saveState.textContent = messages.storageFailed;
       return drafts.unsaved(definition.version);
     });
@@ -209,6 +213,7 @@ async function startApplicationPage(form) {
       return;
     }
     if (!draft) draft = await startDraft();
+    if (!draft) return;
     go(stepper.next(id));
   };
 
@@ -328,6 +333,7 @@ async function startApplicationPage(form) {
     // autosave would otherwise write the answers back in plain text after sealing (or
     // queuing) erased the draft.
     const submitted = draft || await startDraft();
+    if (!submitted) return;
     draft = null;
     submitted.answers = answers;
     submitted.form_version = definition.version;
