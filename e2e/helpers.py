@@ -158,17 +158,23 @@ def quick_complete(page, values: dict) -> None:
 WORKER_PASSWORD = "correct horse battery staple"
 
 
-def enroll(page, server) -> None:
+def set_up_device(page, server, event: str = "Roxbury Youth Fair", place: str = "Madison Park High School") -> None:
+    """A worker signs in on this browser and sets it up for an event."""
     page.goto(f"{server.url}/staff/login")
     page.get_by_label("Email address").fill("worker@city.example")
     page.get_by_label("Password").fill(WORKER_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.goto(f"{server.url}/outreach/enroll")
-    page.get_by_label("Event name").fill("Roxbury Youth Fair")
-    page.get_by_label("Place").fill("Madison Park High School")
+    page.get_by_label("Event name").fill(event)
+    page.get_by_label("Place").fill(place)
     page.get_by_label("Date").fill("2027-04-12")
     page.get_by_role("button", name="Set up this device").click()
     expect(page.locator("#enrollment-kept")).to_be_visible()
+
+
+def enroll(page, server) -> None:
+    """Set up for an event, and ready to take applications offline."""
+    set_up_device(page, server)
     page.get_by_role("link", name="Start taking applications").click()
     wait_for_service_worker(page)
     expect(page.locator("#worker-bar")).to_contain_text("Roxbury Youth Fair")

@@ -17,7 +17,7 @@ from server.keys import KeyRing
 
 from .conftest import CHROMIUM, CHROMIUM_ARGS
 from .helpers import (ADULT, PROGRAM, SEAL, SYNC_BATCH, WORKER_PASSWORD, answers, as_script, complete_application,
-                      enroll, fill_step, quick_complete, rows, wait_until)
+                      enroll, fill_step, quick_complete, rows, set_up_device, wait_until)
 
 pytestmark = pytest.mark.e2e
 
@@ -220,15 +220,22 @@ SET_CREDENTIAL = """(credential) => new Promise((resolve) => {
 })"""
 
 
+def two_waiting(browser, server):
+    """A device set up for an event with two applications taken offline, not yet sent:
+    (its browser context, its page, their receipt codes)."""
+    context = browser.new_context()
+    page = context.new_page()
+    enroll(page, server)
+    context.set_offline(True)
+    codes = [quick_application(page, server, number) for number in range(2)]
+    context.set_offline(False)
+    return context, page, codes
+
+
 def test_an_expired_credential_keeps_applications_queued_until_a_worker_signs_in(browser, event_server):
     from server.models import Device
 
-    context = browser.new_context()
-    page = context.new_page()
-    enroll(page, event_server)
-    context.set_offline(True)
-    codes = [quick_application(page, event_server, number) for number in range(2)]
-    context.set_offline(False)
+    context, page, codes = two_waiting(browser, event_server)
     with session(event_server.engine) as db:
         device_id = db.exec(select(Device.id)).one()
     page.goto(f"{event_server.url}/outreach/queue")
@@ -329,12 +336,7 @@ def test_an_application_the_server_finds_wrong_is_received_and_flagged_for_follo
 def test_a_device_reported_lost_then_found_is_restored_and_its_applications_arrive(browser, event_server):
     from server.models import Device
 
-    context = browser.new_context()
-    page = context.new_page()
-    enroll(page, event_server)
-    context.set_offline(True)
-    codes = [quick_application(page, event_server, number) for number in range(2)]
-    context.set_offline(False)
+    context, page, codes = two_waiting(browser, event_server)
     with session(event_server.engine) as db:  # reported lost, and switched off by its worker
         device = db.exec(select(Device)).one()
         device.revoked_at = datetime.now(UTC)
@@ -378,15 +380,7 @@ def test_a_tablet_s_own_undelivered_applications_are_sent_when_it_is_set_up_for_
     page.goto(f"{event_server.url}/staff/login")  # then it is set up for an event (no application page opens)
     context.unroute_all(behavior="ignoreErrors")
     assert rows(event_server) == []
-    page.get_by_label("Email address").fill("worker@city.example")
-    page.get_by_label("Password").fill(WORKER_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.goto(f"{event_server.url}/outreach/enroll")
-    page.get_by_label("Event name").fill("Library Day")
-    page.get_by_label("Place").fill("Central Library")
-    page.get_by_label("Date").fill("2027-04-12")
-    page.get_by_role("button", name="Set up this device").click()
-    expect(page.locator("#enrollment-kept")).to_be_visible()
+    set_up_device(page, event_server, "Library Day", "Central Library")
     deadline = time.monotonic() + 15
     while not rows(event_server):
         assert time.monotonic() < deadline, "the tablet's own application was not sent at set-up"

@@ -21,17 +21,24 @@ TYPE_PHONE = """(phone) => { const form = document.getElementById("application")
 NOTICE = "changed or sent in another tab or window"
 
 
+def open_twice(context, server):
+    """An application saved on the phone, past its first step, and the same one opened
+    again in a second tab: (first tab, second tab)."""
+    first = filled_in(context, server)
+    first.locator(".step--current [data-nav=next]").click()
+    expect(first.locator("#save-state")).to_have_text("Saved on this device")
+    second = context.new_page()
+    second.goto(f"{server.url}/apply")
+    second.wait_for_selector("#application[data-ready]", state="attached")
+    return first, second
+
+
 def saved_phone(page) -> list[str]:
     return [draft["answers"].get("phone") for draft in page.evaluate(STORED_DRAFT)]
 
 
 def test_a_tab_that_fell_behind_does_not_overwrite_the_other_s_answers(context, live_server):
-    first = filled_in(context, live_server)
-    first.locator(".step--current [data-nav=next]").click()  # a draft is saved on the phone
-    expect(first.locator("#save-state")).to_have_text("Saved on this device")
-    second = context.new_page()  # the same application, opened again
-    second.goto(f"{live_server.url}/apply")
-    second.wait_for_selector("#application[data-ready]", state="attached")
+    first, second = open_twice(context, live_server)
 
     first.evaluate(TYPE_PHONE, "617-555-0101")
     first.wait_for_timeout(800)  # its autosave has run
@@ -56,12 +63,7 @@ def test_a_tab_that_fell_behind_does_not_overwrite_the_other_s_answers(context, 
 
 
 def test_a_tab_cannot_send_an_application_already_sent_from_another(context, live_server):
-    first = filled_in(context, live_server)
-    first.locator(".step--current [data-nav=next]").click()
-    expect(first.locator("#save-state")).to_have_text("Saved on this device")
-    second = context.new_page()
-    second.goto(f"{live_server.url}/apply")
-    second.wait_for_selector("#application[data-ready]", state="attached")
+    first, second = open_twice(context, live_server)
 
     first.evaluate("document.getElementById('application').requestSubmit()")
     expect(first.locator("#outbox .receipt-code")).to_have_text(RECEIPT, timeout=15_000)
@@ -76,12 +78,7 @@ def test_a_tab_cannot_send_an_application_already_sent_from_another(context, liv
 
 
 def test_a_tab_that_fell_behind_does_not_erase_the_other_s_answers(context, live_server):
-    first = filled_in(context, live_server)
-    first.locator(".step--current [data-nav=next]").click()
-    expect(first.locator("#save-state")).to_have_text("Saved on this device")
-    second = context.new_page()
-    second.goto(f"{live_server.url}/apply")
-    second.wait_for_selector("#application[data-ready]", state="attached")
+    first, second = open_twice(context, live_server)
     first.evaluate(TYPE_PHONE, "617-555-0101")
     first.wait_for_timeout(800)
 
@@ -95,12 +92,7 @@ def test_a_tab_that_fell_behind_does_not_erase_the_other_s_answers(context, live
 
 
 def test_back_to_a_tab_after_the_other_changed_it_shows_the_latest_answers(context, live_server):
-    first = filled_in(context, live_server)
-    first.locator(".step--current [data-nav=next]").click()
-    expect(first.locator("#save-state")).to_have_text("Saved on this device")
-    second = context.new_page()
-    second.goto(f"{live_server.url}/apply")
-    second.wait_for_selector("#application[data-ready]", state="attached")
+    first, second = open_twice(context, live_server)
     second.evaluate(TYPE_PHONE, "617-555-0202")  # the person goes on in the second tab
     second.wait_for_timeout(800)
     assert saved_phone(second) == ["617-555-0202"]

@@ -14,7 +14,7 @@ import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -27,7 +27,7 @@ from starlette.responses import HTMLResponse, Response
 
 from .db import session
 from .form_data import read_form
-from .models import StaffSession, StaffUser, utcnow
+from .models import StaffSession, StaffUser, as_utc, utcnow
 
 ROLES = ("admin", "reviewer", "analyst", "outreach")
 # what each role may do; every staff route names one of these
@@ -115,12 +115,12 @@ class Sessions:
             user = db.get(StaffUser, found.user_id)
             if user is None or user.disabled:
                 return None
-            if now - _utc(found.created_at) > self.absolute or now - _utc(found.last_seen_at) > self.idle:
+            if now - as_utc(found.created_at) > self.absolute or now - as_utc(found.last_seen_at) > self.idle:
                 found.revoked_at = now
                 db.add(found)
                 db.commit()
                 return None
-            if now - _utc(found.last_seen_at) > timedelta(seconds=30):  # no write on every click
+            if now - as_utc(found.last_seen_at) > timedelta(seconds=30):  # no write on every click
                 found.last_seen_at = now
                 db.add(found)
                 db.commit()
@@ -149,10 +149,6 @@ class Sessions:
         if not verify_password(user.password_hash, password) or user.disabled:
             return None
         return user
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def create_user(engine: Engine, email: str, name: str, role: str, password: str) -> StaffUser:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import Engine
 
 from .db import session
-from .models import Device, OutreachEvent
+from .models import Device, OutreachEvent, as_utc
 
 
 class CredentialRefused(Exception):
@@ -85,11 +85,7 @@ class DeviceCredentials:
             raise CredentialRefused("revoked")
         if expired:
             raise CredentialRefused("expired")
-        if device.restored_at is not None and issued < _utc(device.restored_at):
+        if device.restored_at is not None and issued < as_utc(device.restored_at):
             raise CredentialRefused("restored")  # issued before it was lost: a worker renews it
         return DeviceContext(device.id, device.event_id, device.worker_id)
 
-
-def _utc(moment: datetime) -> datetime:
-    # SQLite hands timestamps back without a zone; every one is stored in UTC
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment

@@ -15,6 +15,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(moment: datetime) -> datetime:
+    """A stored timestamp in UTC: SQLite hands them back without a zone (all are stored in UTC)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def _timestamp(**kwargs) -> Column:
     return Column(DateTime(timezone=True), **kwargs)
 

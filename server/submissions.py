@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from jsonschema import Draft202012Validator
 from sqlalchemy import Engine, literal, select, union_all
@@ -23,7 +23,7 @@ from .i18n import gettext_for
 from .devices import DeviceContext
 from .identity import Identity
 from .keys import KeyRing
-from .models import Application, ApplicationEvent, Tombstone, utcnow
+from .models import Application, ApplicationEvent, Tombstone, as_utc, utcnow
 from .problems import N_, Problem
 from .program import FastValidator, canonical_json, validator_class
 from .receipts import receipt_code
@@ -74,7 +74,7 @@ class Receipt:
         found = {
             "id": self.id,
             "receipt_code": self.receipt_code,
-            "received_at": _utc(self.received_at).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "received_at": as_utc(self.received_at).strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
         if self.held:
             found["needs_attention"] = True
@@ -126,11 +126,6 @@ def _holdable(form, answers, errors) -> bool:
     return True
 
 
-def _utc(moment: datetime) -> datetime:
-    # SQLite hands timestamps back without a zone; everything is stored in UTC
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def canonical_content(form_version: str, answers: dict) -> bytes:
     """What the content hash is taken of (and where a NUL would show as ``\u0000``)."""
     return canonical_json({"form_version": form_version, "answers": answers})
@@ -146,7 +141,7 @@ def _timestamp(text: str | None, name: str) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(text)
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        return as_utc(moment)
     except (ValueError, OverflowError):  # not a date and time, or one past year 1 or 9999 in UTC
         raise Problem(400, "invalid-submission", N_("The submission is not in the expected format"),
                       errors=[{"field": f"client.{name}", "message": "must be an ISO 8601 date and time"}]) from None

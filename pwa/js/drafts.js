@@ -71,8 +71,8 @@ export class Drafts {
   // one last did: then nothing is written (the last save must not silently win) and the
   // answer is "changed" or "gone". Every save gives the draft a new revision (a random
   // token, never reused: counting again from a draft taken back from the outbox could
-  // meet an old tab's number).
-  // `unchecked`: written at once, without reading first (a page being closed).
+  // meet an old tab's number). `unchecked`: written at once, without reading first, for a
+  // page being closed (it may not live to write after a read).
   save(draft, { unchecked = false } = {}) {
     return transaction(this.db, ["drafts"], "readwrite", (tx) => {
       const store = tx.objectStore("drafts");
